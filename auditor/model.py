@@ -1,0 +1,210 @@
+"""The canonical kinds: the one place where each table's columns and dtypes are declared.
+
+Every importer produces frames of these kinds and nothing else, so the engine, the
+reports and the app can rely on a column existing with a known dtype. Every row carries
+provenance (which importer read it, from which file, at which record) so that any piece
+of evidence can be traced back to a line the person can open.
+
+Time conventions (see DESIGN.md, "Canonical kinds"):
+
+* Times are stored in UTC (``datetime64[ns, UTC]``).
+* ``utc_offset_min`` holds the local offset in minutes where the export states one
+  (on-device Timeline, Uber's ``timezone`` column, Monzo...); it is missing where the
+  export is UTC only (Records.json, GPX), and local time then comes from ``--timezone``.
+* Date-only rows (most bank statements) store the local calendar date at 00:00 with
+  ``utc_offset_min = 0`` and ``has_time = False``: the date is exact, the hour is unknown,
+  and hour-of-day rules abstain on such rows rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+UTC_TIME = "datetime64[ns, UTC]"
+STRING = "string"  # pandas' string dtype (pyarrow-backed where available)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of a canonical kind."""
+
+    name: str
+    dtype: str
+    doc: str
+
+
+# Provenance comes first on every kind. ``source`` is the unit of ablation: a provider or
+# an account ("google-location", "uber", "bank:Monzo 1234"), so that the audit can show
+# what each source alone gives away.
+PROVENANCE: tuple[Column, ...] = (
+    Column("importer", "category", "id of the importer that read the row"),
+    Column("file", "category", "display path of the file, with the member path inside an archive"),
+    Column("record", "int64", "record number in that file: CSV line (1-based), JSON array index (0-based)"),
+    Column("source", "category", "provider or account the row belongs to, the unit of ablation"),
+)
+
+KINDS: dict[str, tuple[Column, ...]] = {
+    "points": (
+        Column("time", UTC_TIME, "when the fix was taken, UTC"),
+        Column("utc_offset_min", "Int32", "local offset in minutes where the export gives one"),
+        Column("lat", "float64", "latitude, WGS84 degrees"),
+        Column("lon", "float64", "longitude, WGS84 degrees"),
+        Column("accuracy_m", "float32", "horizontal accuracy radius in metres"),
+        Column("altitude_m", "float32", "altitude in metres"),
+        Column("speed_mps", "float32", "speed in metres per second"),
+        Column("signal", "category", "how the fix was made: GPS, WIFI, CELL..."),
+        Column("activity", "category", "most likely activity at the fix (WALKING, IN_VEHICLE...)"),
+        Column("device", "category", "device tag or name where the export gives one"),
+    ),
+    "visits": (
+        Column("start", UTC_TIME, "arrival, UTC"),
+        Column("end", UTC_TIME, "departure, UTC"),
+        Column("utc_offset_min", "Int32", "local offset in minutes where the export gives one"),
+        Column("lat", "float64", "latitude of the place"),
+        Column("lon", "float64", "longitude of the place"),
+        Column("name", STRING, "place name as the export gives it"),
+        Column("address", STRING, "address as the export gives it"),
+        Column("place_id", STRING, "provider's place identifier"),
+        Column("semantic_type", "category", "HOME, WORK, ... normalised to upper case with underscores"),
+        Column("confidence", "float32", "provider's confidence, 0-1"),
+    ),
+    "activities": (
+        Column("start", UTC_TIME, "start of the movement, UTC"),
+        Column("end", UTC_TIME, "end of the movement, UTC"),
+        Column("utc_offset_min", "Int32", "local offset in minutes where the export gives one"),
+        Column("start_lat", "float64", "where the movement began"),
+        Column("start_lon", "float64", "where the movement began"),
+        Column("end_lat", "float64", "where the movement ended"),
+        Column("end_lon", "float64", "where the movement ended"),
+        Column("distance_m", "float64", "distance in metres"),
+        Column("mode", "category", "WALKING, IN_PASSENGER_VEHICLE, IN_TAXI, FLYING... upper case"),
+        Column("confidence", "float32", "provider's confidence, 0-1"),
+    ),
+    "transactions": (
+        Column("time", UTC_TIME, "when the money moved; the local date at 00:00 when has_time is False"),
+        Column("utc_offset_min", "Int32", "local offset in minutes where the export gives one"),
+        Column("has_time", "bool", "False for date-only exports: hour-of-day rules abstain"),
+        Column("amount", "float64", "signed, from the account holder's view: money out < 0"),
+        Column("currency", "category", "ISO 4217 code"),
+        Column("description", STRING, "the raw statement text"),
+        Column("counterparty", STRING, "payee or payer where the layout has its own column"),
+        Column("merchant", STRING, "normalised merchant name (filled by derive)"),
+        Column("category", "category", "the bank's or app's own category where the export has one"),
+        Column("mcc", STRING, "merchant category code where the export has one"),
+        Column("type", "category", "the bank's transaction type code (DD, SO, Card Payment...)"),
+        Column("balance", "float64", "running balance where the export gives one"),
+        Column("account", "category", "account name or number as the export gives it"),
+        Column("local_amount", "float64", "amount in the currency spent, for foreign spending"),
+        Column("local_currency", "category", "currency of local_amount"),
+    ),
+    "trips": (
+        Column("requested", UTC_TIME, "when the ride or order was requested, UTC"),
+        Column("start", UTC_TIME, "pickup or preparation start, UTC; missing when it never began"),
+        Column("end", UTC_TIME, "drop-off or delivery, UTC; missing when it never ended"),
+        Column("utc_offset_min", "Int32", "local offset in minutes where the export gives one"),
+        Column("pickup_lat", "float64", "pickup latitude"),
+        Column("pickup_lon", "float64", "pickup longitude"),
+        Column("pickup_address", STRING, "pickup address"),
+        Column("dropoff_lat", "float64", "drop-off latitude"),
+        Column("dropoff_lon", "float64", "drop-off longitude"),
+        Column("dropoff_address", STRING, "drop-off or delivery address"),
+        Column("distance_km", "float64", "trip distance in kilometres"),
+        Column("fare", "float64", "what the rider paid, positive, in currency"),
+        Column("currency", "category", "ISO 4217 code"),
+        Column("status", "category", "completed, rider_canceled, driver_canceled, unfulfilled, failed"),
+        Column("product", "category", "UberX, Comfort, Eats, ..."),
+        Column("service", "category", "ride or delivery"),
+        Column("provider", "category", "uber, lyft, doordash..."),
+        Column("city", STRING, "city as the export gives it"),
+        Column("merchant", STRING, "restaurant or store, for orders"),
+        Column("items", "Int32", "number of items, for orders"),
+    ),
+    "ratings": (
+        Column("time", UTC_TIME, "when the rating was given; missing where the export has no date"),
+        Column("value", "float64", "the rating"),
+        Column("scale", "float64", "the top of the scale (5 for stars)"),
+        Column("direction", "category", "received or given"),
+        Column("aggregate", "bool", "True for a current average, False for one rating"),
+        Column("provider", "category", "uber, lyft..."),
+    ),
+}
+
+KIND_NAMES: tuple[str, ...] = tuple(KINDS)
+
+
+def columns(kind: str) -> tuple[Column, ...]:
+    """All columns of a kind, provenance first."""
+    return PROVENANCE + KINDS[kind]
+
+
+def time_columns(kind: str) -> tuple[str, ...]:
+    """The UTC time columns of a kind, in declaration order; the first one orders rows."""
+    return tuple(c.name for c in KINDS[kind] if c.dtype == UTC_TIME)
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """A frame of the kind with no rows and every declared column."""
+    return conform(kind, {}, length=0)
+
+
+def conform(kind: str, data: Mapping[str, object] | pd.DataFrame, length: int | None = None) -> pd.DataFrame:
+    """Build a frame of ``kind`` from column data, casting to the declared dtypes.
+
+    Columns the importer did not provide are filled with missing values, so importers
+    only name what their format has. Unknown columns are an importer bug and raise.
+    """
+    if isinstance(data, pd.DataFrame):
+        length = len(data)
+        data = {name: data[name] for name in data.columns}
+    declared = columns(kind)
+    unknown = set(data) - {c.name for c in declared}
+    if unknown:
+        raise KeyError(f"columns not declared for kind {kind!r}: {sorted(unknown)}")
+    if length is None:
+        length = _length_of(data)
+    out: dict[str, object] = {}
+    for column in declared:
+        if column.name in data:
+            out[column.name] = _cast(data[column.name], column.dtype, length)
+        else:
+            out[column.name] = _missing(column.dtype, length)
+    return pd.DataFrame(out, index=pd.RangeIndex(length))
+
+
+def _length_of(data: Mapping[str, object]) -> int:
+    for value in data.values():
+        if not np.isscalar(value) and value is not None:
+            return len(value)  # type: ignore[arg-type]
+    return 0
+
+
+def _cast(values: object, dtype: str, length: int) -> pd.Series:
+    if np.isscalar(values) or values is None:
+        values = [values] * length
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    series = series.reset_index(drop=True)
+    if dtype == UTC_TIME:
+        if not isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = pd.to_datetime(series, utc=True)
+        return series.astype(UTC_TIME)
+    if dtype == "bool":
+        return series.fillna(False).astype("bool")
+    if dtype == STRING:
+        return series.astype(STRING)
+    return series.astype(dtype)
+
+
+def _missing(dtype: str, length: int) -> pd.Series:
+    if dtype == UTC_TIME:
+        return pd.Series(pd.NaT, index=range(length), dtype=UTC_TIME)
+    if dtype == "bool":
+        return pd.Series(np.zeros(length, dtype=bool))
+    if dtype in ("float64", "float32"):
+        return pd.Series(np.full(length, np.nan, dtype=dtype))
+    if dtype == "int64":
+        return pd.Series(np.zeros(length, dtype="int64"))
+    return pd.Series([pd.NA] * length, dtype=dtype)
