@@ -1,0 +1,45 @@
+"""Where the files that ship with auditor live: the rule packs and the sample personas.
+
+In the repository they sit at the top (``rules/``, ``sample_exports/``, a fixed layout);
+in an installed wheel they are package data under ``auditor/`` (pyproject's
+force-include). Both are found here, so ``pipx install .`` works anywhere.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_PERSONA = "starter"
+
+
+def _shipped(name: str) -> Path:
+    packaged = Path(str(resources.files("auditor") / name))
+    if packaged.is_dir():
+        return packaged
+    in_repo = Path(__file__).resolve().parent.parent / name
+    if in_repo.is_dir():
+        return in_repo
+    raise FileNotFoundError(f"auditor's {name}/ folder is missing from this installation")
+
+
+def rules_dir() -> Path:
+    """The built-in rule packs."""
+    return _shipped("rules")
+
+
+def samples_dir() -> Path:
+    """The folder of sample personas; every subfolder is one persona."""
+    return _shipped("sample_exports")
+
+
+def personas() -> list[str]:
+    """Names of the sample personas that ship with auditor."""
+    return sorted(p.name for p in samples_dir().iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def persona_dir(name: str = DEFAULT_PERSONA) -> Path:
+    path = samples_dir() / name
+    if not path.is_dir():
+        raise FileNotFoundError(f"no sample persona named {name!r}; there are: {', '.join(personas())}")
+    return path

@@ -1,0 +1,1 @@
+"""Sample personas: synthetic people whose exports look exactly like the real thing."""
