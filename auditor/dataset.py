@@ -102,6 +102,24 @@ def load_dataset(paths: Iterable[Path], on_file: Callable[[Claim], None] | None 
     return Dataset(frames, reports, sorted(found.unclaimed + unclaimed, key=lambda u: u.path), duplicates)
 
 
+def local_times(frame: pd.DataFrame, column: str, timezone: str | None = None) -> pd.Series:
+    """Wall-clock local time of a UTC column, as naive datetimes.
+
+    A row's own offset wins where the export stated one (``utc_offset_min``); other rows
+    are read in ``timezone`` (the ``--timezone`` setting), or stay in UTC when none is set.
+    """
+    utc = frame[column]
+    if timezone:
+        fallback = utc.dt.tz_convert(timezone).dt.tz_localize(None)
+    else:
+        fallback = utc.dt.tz_localize(None)
+    if "utc_offset_min" not in frame:
+        return fallback
+    offsets = frame["utc_offset_min"]
+    stated = utc.dt.tz_localize(None) + pd.to_timedelta(offsets.astype("float64"), unit="min")
+    return stated.where(offsets.notna(), fallback)
+
+
 # --- Merging overlaps --------------------------------------------------------------------
 
 _IMPORTER_RANK = {importer.id: rank for rank, importer in enumerate(REGISTRY)}

@@ -81,3 +81,17 @@ def test_points_a_few_metres_apart_are_different_points():
     rows = [("2024-01-01T10:00:00Z", 51.541204, -0.090731), ("2024-01-01T10:00:00Z", 51.541304, -0.090731)]
     merged, dropped = merge_kind("points", [_points("x.json", "gpx", rows)])
     assert len(merged) == 2 and dropped == []
+
+
+def test_local_time_uses_the_stated_offset_else_the_timezone_setting():
+    from auditor.dataset import local_times
+
+    points = _points(
+        "x.json",
+        "gpx",
+        [("2024-07-01T22:30:00Z", 51.5, -0.1), ("2024-07-01T22:30:00Z", 40.7, -74.0)],
+    )
+    points["utc_offset_min"] = pd.array([pd.NA, -240], dtype="Int32")
+    london = local_times(points, "time", "Europe/London")
+    assert [str(t) for t in london] == ["2024-07-01 23:30:00", "2024-07-01 18:30:00"]
+    assert str(local_times(points, "time")[0]) == "2024-07-01 22:30:00"
