@@ -17,6 +17,7 @@ _MODULES: tuple[str, ...] = (
     # Other location trackers
     # Banks and cards
     # Ride-hail, delivery and ratings
+    "uber_trips",
 )
 
 
