@@ -14,6 +14,7 @@ from auditor.importers.base import Importer
 # Module names under auditor.importers, each exporting IMPORTERS (a tuple of Importer).
 _MODULES: tuple[str, ...] = (
     # Google location history, every generation
+    "google_semantic",
     # Other location trackers
     # Banks and cards
     # Ride-hail, delivery and ratings
