@@ -15,6 +15,7 @@ from auditor.importers.base import Importer
 _MODULES: tuple[str, ...] = (
     # Google location history, every generation
     "google_semantic",
+    "google_extras",
     # Other location trackers
     # Banks and cards
     # Ride-hail, delivery and ratings
