@@ -237,9 +237,17 @@ def _trip_key(frame: pd.DataFrame) -> tuple[list[np.ndarray], bool]:
 
 def _visit_key(frame: pd.DataFrame) -> tuple[list[np.ndarray], bool]:
     start = frame["start"].astype("int64").to_numpy() // 1_000_000_000
-    lat = np.round(frame["lat"].to_numpy() * 1e4).astype(np.int64)
-    lon = np.round(frame["lon"].to_numpy() * 1e4).astype(np.int64)
+    lat = np.round(frame["lat"].fillna(0).to_numpy() * 1e4).astype(np.int64)
+    lon = np.round(frame["lon"].fillna(0).to_numpy() * 1e4).astype(np.int64)
     return [start, lat, lon], True
+
+
+def _activity_key(frame: pd.DataFrame) -> tuple[list[np.ndarray], bool]:
+    start = frame["start"].astype("int64").to_numpy() // 1_000_000_000
+    lat = np.round(frame["start_lat"].fillna(0).to_numpy() * 1e4).astype(np.int64)
+    lon = np.round(frame["start_lon"].fillna(0).to_numpy() * 1e4).astype(np.int64)
+    mode = frame["mode"].astype("string").fillna("").to_numpy()
+    return [start, lat, lon, mode], True
 
 
 _OVERLAP_KEYS: dict[str, Callable[[pd.DataFrame], tuple[list[np.ndarray], bool]]] = {
@@ -247,4 +255,5 @@ _OVERLAP_KEYS: dict[str, Callable[[pd.DataFrame], tuple[list[np.ndarray], bool]]
     "transactions": _transaction_key,
     "trips": _trip_key,
     "visits": _visit_key,
+    "activities": _activity_key,
 }
