@@ -18,6 +18,7 @@ _MODULES: tuple[str, ...] = (
     "google_extras",
     # Other location trackers
     # Banks and cards
+    "ofx",
     # Ride-hail, delivery and ratings
     "uber_trips",
 )
