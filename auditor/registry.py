@@ -21,6 +21,10 @@ _MODULES: tuple[str, ...] = (
     "ofx",
     # Ride-hail, delivery and ratings
     "uber_trips",
+    "uber_eats",
+    "uber_ratings",
+    "lyft",
+    "doordash",
 )
 
 

@@ -27,7 +27,16 @@ def _write(tmp_path: Path, text: str | bytes, name: str = "file.csv") -> FileRef
 def test_currency_names_and_codes_map_to_iso_codes():
     report = _report()
     values = pd.Series(
-        ["United States Dollar", "Kenyan Shilling", "Euro", "USD", "  british   pound ", "Japanese Yen", None, "eur"],
+        [
+            "United States Dollar",
+            "Kenyan Shilling",
+            "Euro",
+            "USD",
+            "  british   pound ",
+            "Japanese Yen",
+            None,
+            "eur",
+        ],
         dtype="string",
     )
     codes = rc.currency_codes(values, report)
@@ -51,7 +60,12 @@ def test_unknown_currency_name_is_missing_and_counted_once_per_name():
 
 def test_provider_times_read_uber_lyft_and_iso_spellings():
     values = pd.Series(
-        ["2018-08-15 19:27:02 +0000 UTC", "2024-03-14 06:51:38 UTC", "2026-02-04T12:31:15.000Z", "2017-02-27 12:18:00"],
+        [
+            "2018-08-15 19:27:02 +0000 UTC",
+            "2024-03-14 06:51:38 UTC",
+            "2026-02-04T12:31:15.000Z",
+            "2017-02-27 12:18:00",
+        ],
         dtype="string",
     )
     times = rc.provider_times(values)
@@ -65,7 +79,9 @@ def test_provider_times_read_uber_lyft_and_iso_spellings():
 
 def test_clean_times_turn_the_1970_placeholder_into_missing_with_a_note():
     report = _report()
-    values = pd.Series(["1970-01-01 00:00:00 +0000 UTC", "2019-01-01 10:00:00 +0000 UTC", None, "soon"], dtype="string")
+    values = pd.Series(
+        ["1970-01-01 00:00:00 +0000 UTC", "2019-01-01 10:00:00 +0000 UTC", None, "soon"], dtype="string"
+    )
     times = rc.clean_times(values, report, "begin trip time")
     assert times.isna().tolist() == [True, False, True, True]
     assert report.notes[0].startswith("1 begin trip time values were the 1970-01-01 placeholder")
@@ -75,13 +91,26 @@ def test_clean_times_turn_the_1970_placeholder_into_missing_with_a_note():
 def test_offsets_from_zones_follow_daylight_saving_and_half_hours():
     utc = pd.Series(
         pd.to_datetime(
-            ["2023-01-15 12:00Z", "2023-07-15 12:00Z", "2023-07-15 12:00Z", "2024-10-27 00:30Z", "2024-10-27 01:30Z",
-             "2023-07-15 12:00Z"],
+            [
+                "2023-01-15 12:00Z",
+                "2023-07-15 12:00Z",
+                "2023-07-15 12:00Z",
+                "2024-10-27 00:30Z",
+                "2024-10-27 01:30Z",
+                "2023-07-15 12:00Z",
+            ],
             utc=True,
         )
     )
     zones = pd.Series(
-        ["America/Los_Angeles", "America/Los_Angeles", "Asia/Kolkata", "Europe/Berlin", "Europe/Berlin", "Nowhere/Special"],
+        [
+            "America/Los_Angeles",
+            "America/Los_Angeles",
+            "Asia/Kolkata",
+            "Europe/Berlin",
+            "Europe/Berlin",
+            "Nowhere/Special",
+        ],
         dtype="string",
     )
     report = _report()
@@ -91,8 +120,15 @@ def test_offsets_from_zones_follow_daylight_saving_and_half_hours():
 
 
 def test_offsets_from_wall_clock_read_the_false_z_as_local_time():
-    local = pd.Series(["2023-03-03T22:12:40.000Z", "2023-11-20T08:47:19.000Z", "garbage", "2023-01-03T00:00:00.000Z"])
-    utc = pd.Series(pd.to_datetime(["2023-03-04 06:12:40Z", "2023-11-20 03:17:19Z", "2023-01-01 00:00:00Z", "2023-01-01 00:00:00Z"], utc=True))
+    local = pd.Series(
+        ["2023-03-03T22:12:40.000Z", "2023-11-20T08:47:19.000Z", "garbage", "2023-01-03T00:00:00.000Z"]
+    )
+    utc = pd.Series(
+        pd.to_datetime(
+            ["2023-03-04 06:12:40Z", "2023-11-20 03:17:19Z", "2023-01-01 00:00:00Z", "2023-01-01 00:00:00Z"],
+            utc=True,
+        )
+    )
     offsets = rc.offsets_from_wall_clock(local, utc)
     # The last one is 48 h off: not an offset.
     assert offsets.tolist() == [-480, 330, pd.NA, pd.NA]
@@ -102,14 +138,7 @@ def test_offsets_from_wall_clock_read_the_false_z_as_local_time():
 
 
 def test_csv_records_are_physical_start_lines_and_bad_rows_are_counted(tmp_path):
-    text = (
-        "a,b,c\r\n"
-        "1,2,3\r\n"
-        '4,"two\r\nlines",6\r\n'
-        "\r\n"
-        "7,8\r\n"
-        "9,10,11\r\n"
-    )
+    text = 'a,b,c\r\n1,2,3\r\n4,"two\r\nlines",6\r\n\r\n7,8\r\n9,10,11\r\n'
     report = _report()
     table = rc.read_csv_table(_write(tmp_path, text), report)
     assert table.records.tolist() == [2, 3, 7]
@@ -119,7 +148,9 @@ def test_csv_records_are_physical_start_lines_and_bad_rows_are_counted(tmp_path)
 
 
 def test_csv_keep_drops_other_columns_as_rows_are_read(tmp_path):
-    table = rc.read_csv_table(_write(tmp_path, "Name,Rating\nAda Lovelace,4.9\n"), _report(), keep=lambda n: n == "Rating")
+    table = rc.read_csv_table(
+        _write(tmp_path, "Name,Rating\nAda Lovelace,4.9\n"), _report(), keep=lambda n: n == "Rating"
+    )
     assert list(table.columns) == ["Rating"]
     assert table.header == ["Name", "Rating"]
 
@@ -161,7 +192,11 @@ def test_group_orders_fold_items_and_count_price_conflicts():
     keys = pd.DataFrame({"t": ["a", "a", "b", "a", "c", "c"]})
     values = {"fare": pd.Series([10.0, 10.0, 5.0, 10.0, 3.0, 4.0]), "merchant": pd.Series(list("xxyxzz"))}
     orders, records = rc.group_orders(
-        keys, values, pd.Series([2, 3, 4, 5, 6, 7]).to_numpy(), report, quantity=pd.Series(["2", "1", None, "3", "1", "1"])
+        keys,
+        values,
+        pd.Series([2, 3, 4, 5, 6, 7]).to_numpy(),
+        report,
+        quantity=pd.Series(["2", "1", None, "3", "1", "1"]),
     )
     assert records.tolist() == [2, 4, 6]
     assert orders["items"].tolist() == [6, 1, 2]

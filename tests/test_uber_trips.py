@@ -83,7 +83,12 @@ def test_title_case_file_reads_placeholders_as_missing(data_dir):
     assert len(trips) == len(_data_rows(path)) == 6
     _no_1970(trips)
     assert trips["status"].astype(str).tolist() == [
-        "completed", "completed", "rider_canceled", "driver_canceled", "unfulfilled", "completed",
+        "completed",
+        "completed",
+        "rider_canceled",
+        "driver_canceled",
+        "unfulfilled",
+        "completed",
     ]
     cancelled = trips.iloc[2]
     assert cancelled["requested"] == _utc("2019-01-20 08:03:41")
@@ -91,8 +96,8 @@ def test_title_case_file_reads_placeholders_as_missing(data_dir):
     assert pd.isna(cancelled["pickup_lat"])
     assert cancelled["dropoff_address"] == "1 Market St, San Francisco, CA 94105, US"
     assert (
-        "3 begin trip time values were the 1970-01-01 placeholder written on trips that never began or ended; "
-        "read as missing"
+        "3 begin trip time values were the 1970-01-01 placeholder written on trips that never "
+        "began or ended; read as missing"
     ) in report.notes
     first = trips.iloc[0]
     assert first["start"] == _utc("2018-08-15 19:29:30")
@@ -125,7 +130,10 @@ def test_full_export_takes_offsets_from_the_timezone_column(data_dir):
     assert first["pickup_address"] == "1100 E Pike St, Seattle, WA 98122, US"
     assert first["city"] == "Seattle" and first["product"] == "UberX"
     assert "1 trip without a usable timezone name" in " ".join(report.notes)
-    assert any(note.startswith("1 trips have a tip (tip_amount_local_currency, 5.00 USD in all)") for note in report.notes)
+    assert any(
+        note.startswith("1 trips have a tip (tip_amount_local_currency, 5.00 USD in all)")
+        for note in report.notes
+    )
 
 
 def test_full_export_cancelled_trip_keeps_its_fee_and_places(data_dir):
@@ -175,7 +183,16 @@ def test_short_export_maps_currency_names(data_dir):
     assert report.error is None
     assert len(trips) == len(_data_rows(path)) == 8
     _no_1970(trips)
-    assert trips["currency"].astype("string").tolist() == ["KES", "USD", "USD", "USD", "KES", "EUR", pd.NA, "KES"]
+    assert trips["currency"].astype("string").tolist() == [
+        "KES",
+        "USD",
+        "USD",
+        "USD",
+        "KES",
+        "EUR",
+        pd.NA,
+        "KES",
+    ]
     assert "currency name 'Naira Nouveau' not recognised (1 row); currency left missing" in report.notes
     assert trips.iloc[6]["fare"] == pytest.approx(8450.0)  # the row and amount stay
     assert trips.iloc[0]["requested"] == _utc("2025-09-06 11:26:45")
@@ -199,8 +216,13 @@ def test_short_export_cancellation_fee_is_kept(data_dir):
 
 @pytest.mark.parametrize(
     "relative",
-    ["uber/2022/trips_data.csv", "uber/2023/trips_data-0.csv", "uber/2023/trips_data-1.csv",
-     "uber/2023-alias/rider_lifetime_trips-0.csv", "uber/2025/trips_data-0.csv"],
+    [
+        "uber/2022/trips_data.csv",
+        "uber/2023/trips_data-0.csv",
+        "uber/2023/trips_data-1.csv",
+        "uber/2023-alias/rider_lifetime_trips-0.csv",
+        "uber/2025/trips_data-0.csv",
+    ],
 )
 def test_sniff_recognises_every_generation(data_dir, relative):
     assert uber_trips.sniff(read_head(FileRef(data_dir / relative))) == 0.95
@@ -289,7 +311,9 @@ def test_empty_and_header_only_files(tmp_path, data_dir):
     empty.write_bytes(b"")
     assert _load(empty)[1].error == "the file is empty; expected a CSV header line"
     header_only = tmp_path / "trips_data-0.csv"
-    header_only.write_text((data_dir / "uber" / "2025" / "trips_data-0.csv").read_text().splitlines()[0] + "\n")
+    header_only.write_text(
+        (data_dir / "uber" / "2025" / "trips_data-0.csv").read_text().splitlines()[0] + "\n"
+    )
     trips, report = _load(header_only)
     assert report.error is None and len(trips) == 0
 

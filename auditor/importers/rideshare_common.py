@@ -182,7 +182,9 @@ def _blank_to_missing(values: pd.Series) -> pd.Series:
     return values.mask(values == "")
 
 
-def require_columns(table: CsvTable, wanted: Mapping[str, tuple[str, ...]], what: str) -> dict[str, pd.Series]:
+def require_columns(
+    table: CsvTable, wanted: Mapping[str, tuple[str, ...]], what: str
+) -> dict[str, pd.Series]:
     """The wanted columns by role; a clear error naming every missing one.
 
     ``wanted`` maps a role to the header names that can hold it (aliases), e.g.
@@ -197,13 +199,17 @@ def require_columns(table: CsvTable, wanted: Mapping[str, tuple[str, ...]], what
         else:
             found[role] = column
     if missing:
-        raise BadInput(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; expected {what}")
+        raise BadInput(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; expected {what}"
+        )
     return found
 
 
 def optional_columns(table: CsvTable, wanted: Mapping[str, tuple[str, ...]]) -> dict[str, pd.Series]:
     """The columns present among ``wanted`` (role -> aliases); absent roles are left out."""
-    return {role: column for role, aliases in wanted.items() if (column := table.column(*aliases)) is not None}
+    return {
+        role: column for role, aliases in wanted.items() if (column := table.column(*aliases)) is not None
+    }
 
 
 # --- Times ------------------------------------------------------------------------------
@@ -241,7 +247,9 @@ def clean_times(
         report.notes.append(f"{int(too_late.sum())} {what} values were after 2100; read as missing")
     if unreadable.any():
         sample = values[unreadable].iloc[0]
-        report.notes.append(f"{int(unreadable.sum())} {what} values were not a time (e.g. {sample!r}); read as missing")
+        report.notes.append(
+            f"{int(unreadable.sum())} {what} values were not a time (e.g. {sample!r}); read as missing"
+        )
     return times.mask(placeholder | too_late)
 
 
@@ -258,9 +266,7 @@ def required_times(
     report.skip_many(records[missing], f"no {what}")
     if bad.any():
         sample = values[bad].iloc[0]
-        report.skip_many(
-            records[bad], f"{what} is not a time between 1990 and 2100 (e.g. {sample!r})"
-        )
+        report.skip_many(records[bad], f"{what} is not a time between 1990 and 2100 (e.g. {sample!r})")
     return times, ~(missing | bad)
 
 
@@ -341,7 +347,9 @@ def normalise_status(values: pd.Series, report: ImportReport) -> pd.Series:
     unknown = folded.notna() & mapped.isna()
     if unknown.any():
         names = ", ".join(sorted(folded[unknown].unique()))
-        report.notes.append(f"{int(unknown.sum())} rows have a status outside the usual ones ({names}); kept as written")
+        report.notes.append(
+            f"{int(unknown.sum())} rows have a status outside the usual ones ({names}); kept as written"
+        )
     return mapped.where(~unknown, folded)
 
 
@@ -375,7 +383,9 @@ def currency_codes(values: pd.Series, report: ImportReport) -> pd.Series:
     codes = text.map(mapping).astype("string")
     unknown = text.notna() & codes.isna()
     for name, count in text[unknown].value_counts().sort_index().items():
-        report.notes.append(f"currency name {name!r} not recognised ({plural(count, 'row')}); currency left missing")
+        report.notes.append(
+            f"currency name {name!r} not recognised ({plural(count, 'row')}); currency left missing"
+        )
     return codes
 
 
@@ -421,7 +431,9 @@ def group_orders(
     keeps the first and is counted in a note. Returns columns and each order's first
     record (line), in file order.
     """
-    group = keys.reset_index(drop=True).groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    group = (
+        keys.reset_index(drop=True).groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    )
     parts = {role: series.reset_index(drop=True) for role, series in values.items()}
     table = pd.DataFrame({"record": records, **parts})
     table["items"] = 1 if quantity is None else to_float(quantity).reset_index(drop=True).fillna(1)
@@ -433,7 +445,8 @@ def group_orders(
         varying = int((grouped[price_role].nunique() > 1).sum())
         if varying:
             report.notes.append(
-                f"{plural(varying, 'order')} list different order prices on their item rows; the first was kept"
+                f"{plural(varying, 'order')} list different order prices on their item rows; "
+                "the first was kept"
             )
     orders = orders.sort_values("record", kind="stable")
     columns = {name: orders[name].reset_index(drop=True) for name in orders.columns if name != "record"}

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from auditor.importers import rideshare_common as rc
-from auditor.importers.base import BadInput, FileRef, Head, ImportReport, Importer, frame
+from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, frame
 from auditor.importers.parsing import to_float
 
 IMPORTER_ID = "uber-trips"
@@ -222,7 +222,9 @@ def _trip_columns(
     if layout is FULL_EXPORT:
         # A trip that never began has no begin point; where the rider stood when asking
         # for it is still a place they were. No drop-off: the destination they typed.
-        pickup = rc.first_valid_point(pickup, rc.coordinates(columns.get("request_lat"), columns.get("request_lon")))
+        pickup = rc.first_valid_point(
+            pickup, rc.coordinates(columns.get("request_lat"), columns.get("request_lon"))
+        )
         dropoff = rc.first_valid_point(
             dropoff, rc.coordinates(columns.get("destination_lat"), columns.get("destination_lon"))
         )
@@ -236,7 +238,9 @@ def _trip_columns(
     return {key: value for key, value in data.items() if value is not None}
 
 
-def _full_export_offsets(columns: dict[str, pd.Series], requested: pd.Series, report: ImportReport) -> pd.Series:
+def _full_export_offsets(
+    columns: dict[str, pd.Series], requested: pd.Series, report: ImportReport
+) -> pd.Series:
     offsets = pd.Series(pd.NA, index=requested.index, dtype="Int32")
     if "timezone" in columns:
         offsets = rc.offsets_from_zones(requested, columns["timezone"], report)
