@@ -202,3 +202,23 @@ def test_group_orders_fold_items_and_count_price_conflicts():
     assert orders["items"].tolist() == [6, 1, 2]
     assert orders["fare"].tolist() == [10.0, 5.0, 3.0]
     assert report.notes == ["1 order list different order prices on their item rows; the first was kept"]
+
+
+def test_a_short_row_in_an_otherwise_regular_file_is_counted_at_its_line(tmp_path):
+    report = _report()
+    table = rc.read_csv_table(_write(tmp_path, "a,b,c\n1,2,3\n4,5\n6,7,8\n"), report)
+    assert table.records.tolist() == [2, 4]
+    assert table.columns["c"].tolist() == ["3", "8"]
+    assert report.skipped["has 2 fields where the header has 3"].records == [3]
+
+
+def test_fast_and_row_by_row_reading_agree(data_dir):
+    ref = FileRef(data_dir / "uber" / "2023" / "trips_data-0.csv")
+    text = ref.read_bytes().decode("utf-8")
+    header = text.splitlines()[0].split(",")
+    fast = rc._read_regular(text, header, 1, header)
+    exact = rc._read_row_by_row(text, header, 1, header, _report())
+    assert fast is not None
+    assert fast.records.tolist() == exact.records.tolist() == list(range(2, 9))
+    for name in header:
+        pd.testing.assert_series_equal(fast.columns[name], exact.columns[name], check_names=False)

@@ -18,10 +18,11 @@ no preamble. What they share, and what lives here so that no importer copies it:
   currency *names* (``United States Dollar``, ``Kenyan Shilling``; formats.md §3.1 (C)),
   mapped through the CLDR English names that Babel ships.
 
-The CSV is parsed with the standard library's C reader rather than pandas' so that each
-record keeps its physical line number and a malformed row is counted, not fatal; columns
-are then built whole and every later step is vectorised. 100,000 rows read in well
-under a second, far beyond any real ride or order history.
+A regular CSV is parsed by Arrow's C++ reader (records numbered from the header down);
+a file with blank lines, line breaks inside values or rows of the wrong width is read
+row by row with the standard library's reader, so that each record keeps its physical
+line and a malformed row is counted, not fatal. Every later step is vectorised: 105,000
+rows of the 2023+ trips file (52 MB, ~90 columns) load in about 2 seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from auditor.importers.base import BadInput, FileRef, Head, ImportReport, strip_bom
 from auditor.importers.parsing import EARLIEST, LATEST, iso_to_utc, to_float, valid_coordinates
@@ -132,12 +135,69 @@ def read_csv_table(
 ) -> CsvTable:
     """Read a headed CSV into string columns, counting rows with the wrong field count.
 
-    ``keep`` chooses which header names are kept; the others are dropped as each row is
-    read, so a file full of personal details (Uber's profile) never lands in a frame.
+    ``keep`` chooses which header names are kept; the others are never turned into
+    columns, so a file full of personal details (Uber's profile) never lands in a frame.
+    A regular file (one physical line per record, every row as wide as the header) is
+    read by Arrow's C++ reader, its records numbered from the header down; any other file
+    is read row by row so that every record keeps its exact line and every bad row is
+    counted where it is.
     """
-    reader = csv.reader(io.StringIO(decode_text(ref, report), newline=""))
-    header, header_end = _read_header(reader)
-    wanted = [i for i, name in enumerate(header) if keep is None or keep(name)]
+    text = decode_text(ref, report)
+    header, header_end = _read_header(csv.reader(io.StringIO(text, newline="")))
+    names = [name for name in header if keep is None or keep(name)]
+    table = _read_regular(text, header, header_end, names)
+    if table is None:
+        table = _read_row_by_row(text, header, header_end, names, report)
+    report.rows_read = len(table) + report.skipped_total
+    return table
+
+
+def _read_regular(text: str, header: list[str], header_end: int, names: list[str]) -> CsvTable | None:
+    """The fast path, or None when the file is not regular enough for exact line numbers."""
+    if header_end != 1 or len(set(header)) != len(header) or text.count("\r") != text.count("\r\n"):
+        return None
+    irregular: list[int] = []
+
+    def note_invalid(row: pacsv.InvalidRow) -> str:
+        irregular.append(row.actual_columns)
+        return "skip"
+
+    try:
+        arrow = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=note_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                include_columns=names,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if irregular or lines != 1 + arrow.num_rows:
+        return None  # blank lines, line breaks inside values or bad rows: number them exactly
+    columns = {
+        name: _blank_to_missing(arrow.column(name).to_pandas(types_mapper=_as_string).reset_index(drop=True))
+        for name in names
+    }
+    return CsvTable(header, columns, np.arange(2, 2 + arrow.num_rows, dtype="int64"))
+
+
+def _as_string(arrow_type: pa.DataType) -> pd.StringDtype | None:
+    return pd.StringDtype() if arrow_type == pa.string() else None
+
+
+def _read_row_by_row(
+    text: str, header: list[str], header_end: int, names: list[str], report: ImportReport
+) -> CsvTable:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for _ in range(header_end):
+        next(reader)
+    wanted = [header.index(name) for name in names]
     width = len(header)
     rows: list[list[str]] = []
     starts: list[int] = []
@@ -156,13 +216,11 @@ def read_csv_table(
     except csv.Error as error:
         # An unclosed quote swallows the rest of the file: keep what was read before it.
         report.notes.append(f"reading stopped at line {reader.line_num}: {error}")
-    names = [header[i] for i in wanted]
     values = list(zip(*rows)) if rows else [() for _ in names]
     columns = {
         name: _blank_to_missing(pd.Series(list(column), dtype="string"))
         for name, column in zip(names, values)
     }
-    report.rows_read = len(starts) + report.skipped_total
     return CsvTable(header, columns, np.asarray(starts, dtype="int64"))
 
 

@@ -148,6 +148,13 @@ SHORT_EXPORT = Layout(
 )
 
 LAYOUTS: tuple[Layout, ...] = (TITLE_CASE, FULL_EXPORT, SHORT_EXPORT)
+# The 2023+ file has ~90 columns; only these become columns in memory.
+_KNOWN_COLUMNS = frozenset(
+    alias
+    for layout in LAYOUTS
+    for aliases in (*layout.required.values(), *layout.optional.values())
+    for alias in aliases
+)
 
 
 def _layout_for(fields: list[str]) -> tuple[Layout, bool] | None:
@@ -180,7 +187,7 @@ def sniff(head: Head) -> float:
 
 def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     """Read one trips file of any generation into the trips kind."""
-    table = rc.read_csv_table(ref, report)
+    table = rc.read_csv_table(ref, report, keep=_KNOWN_COLUMNS.__contains__)
     found = _layout_for(table.header)
     if found is None:
         raise BadInput(
