@@ -18,6 +18,7 @@ _MODULES: tuple[str, ...] = (
     "google_extras",
     # Other location trackers
     # Banks and cards
+    "bank_csv",
     "ofx",
     # Ride-hail, delivery and ratings
     "uber_trips",
