@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from auditor import __version__, resources
+from auditor import __version__, model, resources
 from auditor.dataset import Dataset, load_dataset
 from auditor.sources import PathNotFound
 from auditor.sources_report import iso_utc, sources_document
@@ -111,8 +112,18 @@ def run_sources(args: argparse.Namespace, errors: Console) -> int:
                 f"[bold]Sample persona '{resources.DEFAULT_PERSONA}'[/] ({escape(str(paths[0]))}). "
                 "To audit your own data: [bold]auditor PATH...[/] (exports as downloaded: files, folders, .zip)."
             )
-        render_sources(dataset, timezone, out)
+        render_sources(dataset, timezone, out, root=_common_root(paths))
     return EXIT_OK if dataset.rows_kept else EXIT_NOTHING_READ
+
+
+def _common_root(paths: list[Path]) -> Path | None:
+    """The folder the paths share, so the table can show shorter names."""
+    folders = [str(p if p.is_dir() else p.parent) for p in paths]
+    try:
+        common = os.path.commonpath(folders)
+    except ValueError:
+        return None
+    return Path(common) if common not in ("", os.sep) else None
 
 
 def _load_with_progress(paths: list[Path], errors: Console) -> Dataset:
@@ -122,63 +133,74 @@ def _load_with_progress(paths: list[Path], errors: Console) -> Dataset:
         return load_dataset(paths, on_file=lambda claim: status.update(f"Reading {escape(claim.ref.display)}"))
 
 
-def render_sources(dataset: Dataset, timezone: str | None, out: Console) -> None:
-    """The sources inventory as rich tables: files, then skips, then what was not read."""
-    table = Table(title="What each file holds", title_justify="left", show_lines=False)
-    table.add_column("File", overflow="fold", ratio=3)
-    table.add_column("Read as", overflow="fold", ratio=2)
-    table.add_column("Kept", justify="right", no_wrap=True)
-    table.add_column("Skipped", justify="right", no_wrap=True)
-    table.add_column("From", no_wrap=True)
-    table.add_column("To", no_wrap=True)
-    table.add_column("Times", overflow="fold", ratio=2)
+def render_sources(dataset: Dataset, timezone: str | None, out: Console, root: Path | None = None) -> None:
+    """The sources inventory: one small table per file, then overlaps, unread files, totals.
+
+    A block per file (rather than one wide table) stays readable in an 80-column terminal
+    even with the long member paths that Takeout archives have.
+    """
+    prefix = f"{root}{os.sep}" if root else ""
     for report in sorted(dataset.reports, key=lambda r: r.path):
-        kept = ", ".join(f"{s.kept:,} {kind}" for kind, s in sorted(report.kinds.items()) if s.kept) or "-"
+        shown = report.path[len(prefix):] if prefix and report.path.startswith(prefix) else report.path
+        out.print(f"\n[bold]{escape(shown)}[/]")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row("read as", escape(report.title + (f": {report.detail}" if report.detail else "")))
+        kept = [
+            f"{s.kept:,} {kind}" + (f"  {_day(s.first)} to {_day(s.last)}" if s.first is not None else "")
+            for kind, s in sorted(report.kinds.items())
+            if s.kept
+        ]
+        grid.add_row("kept", "\n".join(kept) if kept else "nothing")
         if report.duplicates_dropped:
-            kept += f" ({report.duplicates_dropped:,} duplicates dropped)"
-        firsts = [s.first for s in report.kinds.values() if s.first is not None]
-        lasts = [s.last for s in report.kinds.values() if s.last is not None]
-        read_as = report.title + (f": {report.detail}" if report.detail else "")
-        skipped = f"{report.skipped_total:,}" if report.skipped_total else "-"
+            grid.add_row("overlaps", f"{report.duplicates_dropped:,} rows already read from another file, counted once")
+        for group in sorted(report.skipped.values(), key=lambda g: (-g.count, g.reason)):
+            where = ", ".join(str(r) for r in group.records[:5]) + (", ..." if group.count > 5 else "")
+            grid.add_row("[yellow]skipped[/]", f"{group.count:,}: {escape(group.reason)} (records {where})")
         if report.error:
-            skipped = f"[red]{skipped}, error[/]"
-        table.add_row(
-            escape(report.path),
-            escape(read_as),
-            kept,
-            skipped,
-            _day(min(firsts)) if firsts else "-",
-            _day(max(lasts)) if lasts else "-",
-            escape(_times_note(report.timezone, timezone)),
-        )
-    out.print(table)
-    problems = [r for r in sorted(dataset.reports, key=lambda r: r.path) if r.skipped or r.error or r.notes]
-    if problems:
-        out.print("\n[bold]Details[/]")
-        for report in problems:
-            out.print(f"  [bold]{escape(report.path)}[/]")
-            if report.error:
-                out.print(f"    [red]error:[/] {escape(report.error)}")
-            for group in sorted(report.skipped.values(), key=lambda g: (-g.count, g.reason)):
-                where = ", ".join(str(r) for r in group.records[:5])
-                more = ", ..." if group.count > 5 else ""
-                out.print(f"    skipped {group.count:,}: {escape(group.reason)} (records {where}{more})")
-            for note in report.notes:
-                out.print(f"    note: {escape(note)}")
+            grid.add_row("[red]error[/]", escape(report.error))
+        if report.timezone:
+            grid.add_row("times", escape(_times_note(report.timezone, timezone)))
+        for note in report.notes:
+            grid.add_row("note", escape(note))
+        out.print(grid)
     if dataset.duplicates:
-        out.print("\n[bold]Overlaps merged[/] (the same record in two places is counted once)")
+        out.print("\n[bold]Overlaps merged[/] (a record found in two places is counted once; the first copy is kept)")
         for d in dataset.duplicates:
-            same = d.kept_file == d.dropped_file
-            where = f"within {d.kept_file}" if same else f"{d.dropped_file} repeats {d.kept_file}"
-            out.print(f"  {d.count:,} {d.kind}: {escape(where)}; kept the first copy")
+            kept, dropped = (_relative(d.kept_file, prefix), _relative(d.dropped_file, prefix))
+            where = f"repeated within {kept}" if kept == dropped else f"{dropped} repeats {kept}"
+            out.print(f"  {d.count:,} {d.kind}: {escape(where)}")
     if dataset.unclaimed:
         out.print(f"\n[bold]Not read[/] ({len(dataset.unclaimed):,} files no importer recognises)")
         for item in dataset.unclaimed[:50]:
-            out.print(f"  {escape(item.path)}: {escape(item.why)}")
+            out.print(f"  {escape(_relative(item.path, prefix))}: {escape(item.why)}")
         if len(dataset.unclaimed) > 50:
             out.print(f"  ... and {len(dataset.unclaimed) - 50:,} more (--format json lists them all)")
-    totals = ", ".join(f"{len(frame):,} {kind}" for kind, frame in dataset.frames.items() if len(frame))
-    out.print(f"\n[bold]In all:[/] {totals or 'nothing read'} from {sum(1 for r in dataset.reports if r.kept_total)} files.")
+    totals = Table(title="In all", title_justify="left", show_edge=False, box=None, padding=(0, 2))
+    totals.add_column("table")
+    totals.add_column("rows", justify="right")
+    totals.add_column("from", no_wrap=True)
+    totals.add_column("to", no_wrap=True)
+    for kind, frame in dataset.frames.items():
+        if len(frame):
+            times = frame[model.time_columns(kind)[0]].dropna()
+            first, last = (times.min(), times.max()) if len(times) else (None, None)
+            totals.add_row(kind, f"{len(frame):,}", _day(first), _day(last))
+    files_read = sum(1 for r in dataset.reports if r.kept_total)
+    skipped = sum(r.skipped_total for r in dataset.reports)
+    out.print()
+    if totals.row_count:
+        out.print(totals)
+    out.print(
+        f"{files_read} files read, {skipped:,} records skipped, {len(dataset.unclaimed)} files not read."
+        if totals.row_count
+        else "[bold red]Nothing could be read.[/] See the reasons above."
+    )
+
+
+def _relative(path: str, prefix: str) -> str:
+    return path[len(prefix):] if prefix and path.startswith(prefix) else path
 
 
 def _day(value) -> str:
