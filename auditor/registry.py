@@ -17,6 +17,7 @@ _MODULES: tuple[str, ...] = (
     "google_semantic",
     "google_extras",
     # Other location trackers
+    "gpx",
     # Banks and cards
     "bank_csv",
     "ofx",
