@@ -128,6 +128,7 @@ KINDS: dict[str, tuple[Column, ...]] = {
         Column("value", "float64", "the rating"),
         Column("scale", "float64", "the top of the scale (5 for stars)"),
         Column("direction", "category", "received or given"),
+        Column("role", "category", "whose rating: rider, driver, eater... where the export says"),
         Column("aggregate", "bool", "True for a current average, False for one rating"),
         Column("provider", "category", "uber, lyft..."),
     ),

@@ -108,7 +108,8 @@ def test_ratings_per_role(data_dir):
     ratings = frames["ratings"]
     assert ratings["value"].tolist() == [4.9, 4.82]
     assert ratings["aggregate"].all() and set(ratings["direction"]) == {"received"}
-    assert "1 rating received as a driver kept beside the passenger one" in report.notes[0]
+    assert ratings["role"].tolist() == ["rider", "driver"]
+    assert "1 rating received as a driver" in report.notes[0]
 
 
 def test_sniffers_pick_their_own_file_only(data_dir):

@@ -84,3 +84,11 @@ def test_sniff(data_dir, tmp_path):
     assert uber_ratings.sniff(Head(FileRef(tmp_path / "x.csv"), films)) == 0.0
     assert uber_ratings.sniff(read_head(FileRef(data_dir / "uber" / "2025" / "trips_data-0.csv"))) == 0.0
     assert uber_ratings.sniff(Head(FileRef(tmp_path / "x"), b"\xff\xfe\x00\x00")) == 0.0
+
+
+def test_rider_ratings_say_whose_rating_they_are(data_dir):
+    from auditor.dataset import load_dataset
+
+    dataset = load_dataset([data_dir / "uber-ratings"])
+    assert len(dataset["ratings"]) > 0
+    assert set(dataset["ratings"]["role"]) == {"rider"}

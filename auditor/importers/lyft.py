@@ -17,9 +17,8 @@ the Lyft zip by substring. Nothing here was checked against a real Lyft export:
   request, each payment used once), for the derive stage to call once everything is
   loaded. The importer never guesses a fare onto a ride.
 * ``*user_ratings*.csv``: ``average_rating, role`` (``passenger`` or ``driver``): the
-  person's current average in each role, an aggregate rating received, scale 5. The
-  ratings table has no role column, so a driver-role average is kept and counted in a
-  note.
+  person's current average in each role, an aggregate rating received, scale 5, with
+  the role kept in the ratings table's ``role`` column.
 
 Timestamps look like ``2024-03-14 06:51:38 UTC``; ISO strings are read too. No local
 offset is given, so local time comes from ``--timezone``. The exact file names and full
@@ -218,18 +217,17 @@ def load_ratings(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
         report.skip_many(
             table.records[bad], "average_rating is not a rating from 1 to 5 (0 or empty: no ratings yet)"
         )
-    roles = columns["role"].str.lower()
+    roles = columns["role"].astype("string").str.strip().str.lower()
     as_driver = int((roles[~bad] == "driver").sum())
     if as_driver:
-        report.notes.append(
-            f"{rc.plural(as_driver, 'rating')} received as a driver kept beside the passenger one "
-            "(the ratings table has no role column)"
-        )
+        report.notes.append(f"{rc.plural(as_driver, 'rating')} received as a driver (role column 'driver')")
     keep = ~bad
     data = {
         "value": values[keep].to_numpy(),
         "scale": 5.0,
         "direction": "received",
+        # One vocabulary across providers: Lyft's "passenger" is Uber's "rider".
+        "role": roles[keep].replace({"passenger": "rider"}).to_numpy(),
         "aggregate": True,
         "provider": SOURCE,
     }

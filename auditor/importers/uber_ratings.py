@@ -82,6 +82,7 @@ def _ratings(
         "value": values[keep].to_numpy(),
         "scale": SCALE,
         "direction": "received",
+        "role": "rider",  # the rider files: ratings drivers gave this person as a rider
         "aggregate": np.full(int(keep.sum()), aggregate),
         "provider": SOURCE,
     }
