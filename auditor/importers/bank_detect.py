@@ -187,7 +187,8 @@ def dates_fit(layout: Layout, location: Location, head: HeadIndex) -> bool:
     if not values:
         return True
     dates = parse_dates(pd.Series(values, dtype="str"), layout.date_formats)
-    return bool(dates.values.notna().all())
+    # One bad row among the first few (a typo, a summary line) does not disown the layout.
+    return float(dates.values.notna().mean()) >= 0.75
 
 
 def detect_preset(head: HeadIndex, file_name: str, layouts: Iterable[Layout]) -> Detection | None:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers.bank_layout import DELIMITERS, Indicator, Layout, clean_name, header_key
-from auditor.importers.bank_table import human_format, parse_amounts, parse_dates
+from auditor.importers.bank_table import SYMBOL_CURRENCIES, human_format, parse_amounts, parse_dates
 
 SAMPLE_RECORDS = 200
 MIN_COLUMNS = 3
@@ -45,8 +45,11 @@ DATE_FORMATS = (
     "%m-%d-%Y", "%Y/%m/%d", "%Y%m%d", "%d %b %Y", "%d %b %y", "%d-%b-%Y", "%d-%b-%y", "%b %d, %Y",
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M",
     "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z",
 )  # fmt: skip
-_DATE_LIKE = re.compile(r"^(\d{1,4}[./\- ]\w{1,9}[./\- ,]+\d{2,4}|\d{8}|[A-Za-z]{3,9} \d{1,2}, \d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_DATE_LIKE = re.compile(
+    r"^(\d{1,4}[./\- ]\w{1,9}[./\- ,]+\d{2,4}|\d{8}|[A-Za-z]{3,9} \d{1,2}, \d{4})([ T]\d{1,2}:\d{2}(:\d{2})?( ?[+-]\d{2}:?\d{2})?)?$"
+)
 
 DATE_NAMES = ("date", "datum", "fecha", "data", "dato", "buchungstag", "booking", "posted", "valuta", "wertstellung")
 AMOUNT_NAMES = ("amount", "betrag", "bedrag", "montant", "importe", "importo", "kwota", "belopp", "beløb", "summe", "value", "valor", "umsatz")
@@ -85,13 +88,17 @@ class Guess:
 class _Column:
     index: int
     label: str
-    name: str  # lower-case header name, "" when headerless
+    name_as_written: str  # header name, "" when headerless
     values: list[str]  # per sample row, stripped ("" where empty)
     filled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     date_format: str | None = None
     date_rate: float = 0.0
     date_twin: str | None = None  # the DD/MM or MM/DD reading that also fits
     numbers: np.ndarray | None = None  # parsed amounts where numeric
+
+    @property
+    def name(self) -> str:
+        return self.name_as_written.lower()
 
     @property
     def fill(self) -> float:
@@ -140,7 +147,10 @@ def detect(text: str) -> Guess | None:
         found.append(("direction", indicator[0].label))
     if currency is not None:
         found.append(("currency", currency.label))
-    layout = _layout(delimiter, header, width, decimal, date, roles, indicator, description, currency)
+    fixed = None if currency else _currency_in_names([c.name_as_written for c in roles.values()])
+    if fixed:
+        found.append(("currency", fixed))
+    layout = _layout(delimiter, header, width, decimal, date, roles, indicator, description, currency, fixed)
     return Guess(layout, round(confidence, 2), tuple(found), tuple(doubts))
 
 
@@ -161,42 +171,49 @@ def _records(text: str, delimiter: str) -> list[list[str]]:
 
 
 def _table(text: str) -> tuple[str, tuple[str, ...] | None, list[list[str]], int] | None:
-    """Delimiter, header (or None), sample data rows (trimmed to the column count), column count."""
+    """Delimiter, header (or None), sample data rows, and the column count.
+
+    The column count is the most common one among lines of 3 or more fields, so that a
+    preamble of one- or two-field lines (DKB, ING DE, Deutsche Bank) does not hide it.
+    """
     best: tuple[float, int, str, list[list[str]]] | None = None
     for delimiter in DELIMITERS:
-        records = [r for r in _records(text, delimiter)]
-        widths = [len(_trim(r)) for r in records if any(f.strip() for f in r)]
-        if not widths:
+        records = _records(text, delimiter)
+        nonblank = [r for r in records if any(f.strip() for f in r)]
+        wide = [len(r) for r in nonblank if len(r) >= MIN_COLUMNS]
+        if not wide:
             continue
-        width, count = Counter(widths).most_common(1)[0]
-        share = count / len(widths)
-        if width >= MIN_COLUMNS and (best is None or (share, width) > (best[0], best[1])):
-            best = (share, width, delimiter, records)
-    if best is None or best[0] < 0.6:
+        width, count = Counter(wide).most_common(1)[0]
+        coverage = sum(_fits(r, width) for r in nonblank) / len(nonblank)
+        if count >= 2 and (best is None or (coverage, width) > (best[0], best[1])):
+            best = (coverage, width, delimiter, nonblank)
+    if best is None or best[0] < 0.3:
         return None
     _, width, delimiter, records = best
-    shaped = [(i, _trim(r)) for i, r in enumerate(records) if len(_trim(r)) == width]
-    if len(shaped) < 2:
-        return None
-    first = shaped[0][1]
+    shaped = [(r + [""])[:width] for r in records if _fits(r, width)]
+    first = shaped[0]
     header: tuple[str, ...] | None = None
     if _is_header(first):
         # The engine finds this header line again by exact match, as for a preset.
         header = tuple(clean_name(f) for f in first)
-        data = [r for _, r in shaped[1:]]
+        data = shaped[1:]
     else:
-        data = [r for _, r in shaped]
+        data = shaped
+    if not data:
+        return None
     return delimiter, header, data[:SAMPLE_RECORDS], width
 
 
-def _trim(fields: list[str]) -> list[str]:
-    trimmed = list(fields)
-    while trimmed and not trimmed[-1].strip():
-        trimmed.pop()
-    return trimmed if len(trimmed) == len(fields) or len(trimmed) >= MIN_COLUMNS else fields
+def _fits(fields: list[str], width: int) -> bool:
+    """The row has the table's width, give or take a trailing delimiter."""
+    if len(fields) == width:
+        return True
+    if len(fields) == width + 1:
+        return not fields[-1].strip()
+    return len(fields) == width - 1 and width - 1 >= MIN_COLUMNS
 
 
-_NUMBER_LIKE = re.compile(r"^\D{0,4}\d[\d.,' ]*\D{0,4}$")
+_NUMBER_LIKE = re.compile(r"^\D{0,6}\d[\d.,' ]*\D{0,6}$")
 
 
 def _is_header(fields: Sequence[str]) -> bool:
@@ -213,7 +230,7 @@ def _columns(header: tuple[str, ...] | None, rows: list[list[str]]) -> list[_Col
         values = [(r[index].strip() if index < len(r) else "") for r in rows]
         name = header[index] if header and index < len(header) else ""
         label = f"'{name}'" if name else f"column {index + 1}"
-        column = _Column(index, label, name.lower(), values, np.array([v != "" for v in values]))
+        column = _Column(index, label, name, values, np.array([v != "" for v in values]))
         _profile_dates(column)
         columns.append(column)
     return columns
@@ -318,9 +335,8 @@ def _amount_like(column: _Column) -> bool:
     present = numbers[~np.isnan(numbers)]
     if len(np.unique(present)) <= 1 and len(present) > 2:
         return False  # a constant (card number, account) is not money moving
-    integral = np.all(present == np.round(present))
-    digits = np.mean([len(v.lstrip("+-")) for v in column.values if v]) if len(present) else 0
-    return not (integral and digits >= 6 and (present >= 0).all())  # account or reference numbers
+    # Long runs of bare digits are account, card or reference numbers, not money.
+    return not all(re.fullmatch(r"\d{6,}", v) for v in column.values if v)
 
 
 def _is_balance_of(balance: np.ndarray, amount: np.ndarray) -> bool:
@@ -354,9 +370,17 @@ def _amount(columns: list[_Column], date: _Column, currency: _Column | None, dou
     pool = named or candidates
     signed = [c for c in pool if (c.numbers[~np.isnan(c.numbers)] < 0).any()]  # type: ignore[index]
     if signed:
-        factor = 1.0 if named else (0.85 if len(signed) == 1 else 0.55)
+        factor = (1.0 if len(signed) == 1 else 0.9) if named else (0.85 if len(signed) == 1 else 0.55)
         if len(signed) > 1:
             doubts.append(f"several columns of signed numbers ({', '.join(c.label for c in signed)}); took the first")
+        if _mostly_positive(signed[0]):
+            # Spending outnumbers income in a current account; a card export that writes
+            # charges as positive (Amex, Discover) would be read with every sign wrong.
+            doubts.append(
+                f"most amounts in {signed[0].label} are positive: charges may be written as positive "
+                "(as Amex and Discover do), so the sign convention is unclear (a mapping says sign: as_is or inverted)"
+            )
+            factor *= 0.55
         return {"amount": signed[0], **roles}, factor, None
     pair = _complementary_pair(pool)
     if pair is not None:
@@ -370,6 +394,12 @@ def _amount(columns: list[_Column], date: _Column, currency: _Column | None, dou
         return {"amount": amount, **roles}, 0.95 if named else 0.85, (indicator, recognised)
     doubts.append(f"{amount.label} is never negative and no column says whether money went out or came in")
     return {"amount": amount, **roles}, 0.4, None
+
+
+def _mostly_positive(column: _Column) -> bool:
+    numbers = column.numbers[~np.isnan(column.numbers)]  # type: ignore[index]
+    moving = numbers[numbers != 0]
+    return len(moving) >= 3 and float((moving > 0).mean()) > 0.7
 
 
 def _complementary_pair(pool: list[_Column]) -> tuple[_Column, _Column] | None:
@@ -405,7 +435,8 @@ def _indicator(columns: list[_Column], used: set[int]) -> tuple[_Column | None, 
 def _description(columns: list[_Column], used: set[int]) -> _Column | None:
     texts = [
         c for c in columns
-        if c.index not in used and not c.date_format and c.numbers is None and c.fill >= 0.5 and len(set(c.values)) > 1
+        if c.index not in used and not c.date_format and c.numbers is None and c.fill >= 0.5
+        and (len(set(c.values)) > 1 or len(c.values) < 3)
     ]  # fmt: skip
     if not texts:
         return None
@@ -424,6 +455,7 @@ def _layout(
     indicator: tuple[_Column, tuple[tuple[str, ...], tuple[str, ...]]] | None,
     description: _Column,
     currency: _Column | None,
+    fixed_currency: str | None,
 ) -> Layout:
     columns: dict[str, int] = {"date": date.index, "description": description.index}
     columns.update({role: column.index for role, column in roles.items()})
@@ -444,4 +476,17 @@ def _layout(
         decimal=decimal,
         indicator=Indicator(indicator[0].index, *indicator[1]) if indicator else None,
         sign="split" if "debit" in columns else "as_is",
+        currency=fixed_currency,
     )
+
+
+def _currency_in_names(names: list[str]) -> str | None:
+    """'Amount (EUR)', 'Belastung CHF', 'Betrag (€)': the currency the header names."""
+    for name in names:
+        code = re.search(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])", name)
+        if code:
+            return code.group(1)
+        for sign, iso in SYMBOL_CURRENCIES.items():
+            if not sign.isascii() and sign in name:
+                return iso
+    return None
