@@ -209,7 +209,10 @@ class _Rows:
         if index is None or index not in self.table.columns:
             return pd.Series("", index=self.table.index, dtype="str")
         if index not in self._stripped:
-            self._stripped[index] = self.table[index].str.strip().fillna("")
+            # A leading apostrophe is Excel's text marker (old NatWest, Lloyds: "'WWF UK",
+            # "'30-96-26"), written by the export, never part of the value.
+            values = self.table[index].str.strip().fillna("")
+            self._stripped[index] = values.str.removeprefix("'")
         return self._stripped[index]
 
     def field(self, name: str) -> pd.Series | None:
