@@ -138,7 +138,7 @@ CASES = [
         "natwest.csv", "natwest",
         ("2025-03-01", -1450.00, "ISLINGTON LETTINGS , RENT MARCH , FP 01/03/25 10"), 7,
     ),
-    Case("natwest-2014.csv", "natwest", ("2014-12-31", -10.00, "'WWF UK"), 5),
+    Case("natwest-2014.csv", "natwest", ("2014-12-31", -10.00, "WWF UK"), 5),
     Case(
         "nationwide.csv", "nationwide", ("2024-03-01", -1450.00, "ISLINGTON LETTINGS"), 7,
         encoding="cp1252",
@@ -388,18 +388,15 @@ def test_natwest_both_date_styles_one_preset() -> None:
     assert new["time"].iloc[0] == pd.Timestamp("2025-03-01", tz="UTC")  # "01 Mar 2025"
     assert old["time"].iloc[-1] == pd.Timestamp("2014-12-29", tz="UTC")  # "29/12/2014"
     assert old["record"].iloc[0] == 4  # blank line, header, blank line above
-    assert old["description"].iloc[1].endswith("4545 30DEC14 , WWW.MEMSET.COM/REC, CRANLEIGH GB")
     assert set(old["source"]) == set(new["source"]) == {"bank:600000-12345678"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the leading apostrophe that old NatWest (and Lloyds) exports put before text cells "
-    "as Excel's text marker is stripped from the account column only, not from descriptions",
-)
-def test_natwest_excel_text_marker_is_not_part_of_the_description() -> None:
+def test_natwest_excel_text_marker_is_not_part_of_the_values() -> None:
+    # Old exports start text cells with an apostrophe ("'WWF UK"), Excel's text marker.
+    assert b"\"'WWF UK\"" in (SAMPLES / "natwest-2014.csv").read_bytes()
     frame, _ = load("natwest-2014.csv")
     assert frame["description"].iloc[0] == "WWF UK"
+    assert frame["description"].iloc[1] == "4545 30DEC14 , WWW.MEMSET.COM/REC, CRANLEIGH GB"
 
 
 def test_ing_nl_af_bij_gives_the_direction() -> None:
