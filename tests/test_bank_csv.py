@@ -578,3 +578,61 @@ def test_fifty_thousand_rows_load_fast_and_keep_their_lines(tmp_path):
     assert transactions["record"].iloc[-1] == n + 1
     assert transactions["amount"].iloc[1] == float(amounts[1].replace(",", ".")) < 0
     assert elapsed < 3.0, f"{elapsed:.2f}s for {n} rows"
+
+
+# --- Optional keys: timezone, time column, fee, keep_if, account from file name or preamble ------
+
+
+def test_a_named_zone_converts_local_times_with_each_days_offset(tmp_path):
+    (tmp_path / "auditor-mapping.yaml").write_text(
+        "file: 'app-*.csv'\ntitle: App account\ndate_format: '%d/%m/%Y'\ntime_format: '%H:%M:%S'\n"
+        "timezone: Europe/London\ncurrency: GBP\n"
+        "columns: {date: Date, time: Time, description: Name, amount: Amount, fee: Fee, status: State}\n"
+        "keep_if: {column: status, in: [COMPLETED]}\n",
+        encoding="utf-8",
+    )
+    file = tmp_path / "app-2024.csv"
+    file.write_text(
+        "Date,Time,Name,Amount,Fee,State\n"
+        "15/01/2024,12:00:00,Winter lunch,-10.00,0.50,COMPLETED\n"
+        "01/07/2024,12:00:00,Summer lunch,-10.00,,COMPLETED\n"
+        "27/10/2024,01:30:00,Clocks go back,-1.00,,COMPLETED\n"
+        "02/07/2024,,Refund,4.00,,COMPLETED\n"
+        "03/07/2024,09:00:00,Declined,-99.00,,DECLINED\n",
+        encoding="utf-8",
+    )
+    transactions, report = load(file)
+    assert list(transactions["amount"]) == [-10.5, -10.0, -1.0, 4.0]  # the fee is money out too
+    assert list(transactions["time"]) == [
+        pd.Timestamp("2024-01-15 12:00", tz="UTC"),
+        pd.Timestamp("2024-07-01 11:00", tz="UTC"),
+        pd.Timestamp("2024-10-27 01:30", tz="UTC"),  # the repeated hour, read as standard time
+        pd.Timestamp("2024-07-02 00:00", tz="UTC"),
+    ]
+    assert list(transactions["utc_offset_min"]) == [0, 60, 0, 0]
+    assert list(transactions["has_time"]) == [True, True, True, False]
+    assert "Europe/London" in report.timezone and "date only" in report.timezone
+    (declined,) = report.skipped.values()
+    assert declined.records == [6] and "'DECLINED'" in declined.reason
+
+
+def test_account_from_the_file_name_or_the_preamble(tmp_path):
+    (tmp_path / "auditor-mapping.yaml").write_text(
+        "- file: 'Umsaetze_*.csv'\n  delimiter: ';'\n  decimal: ','\n  date_format: '%d.%m.%Y'\n"
+        "  columns: {date: Datum, description: Text, amount: Betrag}\n  currency: EUR\n"
+        "  account: 'filename:^Umsaetze_KtoNr(\\d+)'\n"
+        "- file: 'konto-*.csv'\n  delimiter: ';'\n  decimal: ','\n  date_format: '%d.%m.%Y'\n"
+        "  columns: {date: Datum, description: Text, amount: Betrag}\n  currency: EUR\n"
+        "  account: 'preamble:^\"?Kontonummer:\"?;\"?([^\";]+)'\n",
+        encoding="utf-8",
+    )
+    rows = "Datum;Text;Betrag\n01.02.2020;Miete;-800,00\n03.02.2020;Gehalt;2.100,00\n"
+    by_name = tmp_path / "Umsaetze_KtoNr538917600_EUR.csv"
+    by_name.write_text(rows, encoding="utf-8")
+    by_preamble = tmp_path / "konto-2020.csv"
+    by_preamble.write_text('"Kontonummer:";"DE12 1203 0000 1234";\n\n' + rows, encoding="utf-8")
+    named, _ = load(by_name)
+    assert set(named["source"]) == {"bank:538917600"} and set(named["account"]) == {"538917600"}
+    preamble, _ = load(by_preamble)
+    assert set(preamble["source"]) == {"bank:DE12 1203 0000 1234"}
+    assert list(preamble["record"]) == [4, 5] and list(preamble["amount"]) == [-800.0, 2100.0]

@@ -481,7 +481,10 @@ def _localise(rows: _Rows, naive: pd.Series, has_time: pd.Series) -> dict[str, p
         offsets = offsets.mask(pd.Series(timed, index=naive.index))
         rows.report.timezone = "UTC in the file; local time from --timezone"
     elif layout.timezone:
-        local = naive[timed].dt.tz_localize(layout.timezone, ambiguous="NaT", nonexistent="shift_forward")
+        # The hour repeated when clocks go back is read as standard time, the skipped hour
+        # as the first valid minute after it: deterministic, never a lost row.
+        ambiguous = np.zeros(int(timed.sum()), dtype=bool)
+        local = naive[timed].dt.tz_localize(layout.timezone, ambiguous=ambiguous, nonexistent="shift_forward")
         converted = local.dt.tz_convert("UTC")
         utc = utc.where(~pd.Series(timed, index=naive.index), converted.reindex(naive.index))
         minutes = (naive[timed] - converted.dt.tz_localize(None)).dt.total_seconds() // 60
