@@ -42,7 +42,14 @@ from auditor.sources import read_head  # noqa: E402
 
 TARGET_S_FOR_50K = 1.0
 DATA = REPO / "bench" / "data"
-MERCHANTS = ("REWE SAGT DANKE", "Bäckerei Müller", "ARAL Tankstelle", "Stadtwerke München", "Amazon EU S.a.r.l.", "Café Zentral")
+MERCHANTS = (
+    "REWE SAGT DANKE",
+    "Bäckerei Müller",
+    "ARAL Tankstelle",
+    "Stadtwerke München",
+    "Amazon EU S.a.r.l.",
+    "Café Zentral",
+)
 
 
 def _amounts(rng: np.random.Generator, rows: int) -> np.ndarray:
@@ -64,7 +71,7 @@ def sparkasse(rows: int, rng: np.random.Generator) -> tuple[str, bytes]:
     amounts = _amounts(rng, rows)
     merchants = rng.integers(0, len(MERCHANTS), rows)
     lines = [header]
-    for i, (day, amount, merchant) in enumerate(zip(_days(rows), amounts, merchants)):
+    for i, (day, amount, merchant) in enumerate(zip(_days(rows), amounts, merchants, strict=True)):
         date = day.astype(object).strftime("%d.%m.%y")
         text = f"{MERCHANTS[merchant]} {i}" + ("\r\nzweite Zeile" if i % 500 == 0 else "")
         money = f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
@@ -79,20 +86,26 @@ def schwab(rows: int, rng: np.random.Generator) -> tuple[str, bytes]:
     amounts = _amounts(rng, rows)
     balance = 10_000 + np.cumsum(amounts)
     lines = ['"Date","Status","Type","CheckNumber","Description","Withdrawal","Deposit","RunningBalance"']
-    for i, (day, amount, running) in enumerate(zip(_days(rows)[::-1], amounts, balance)):
+    for i, (day, amount, running) in enumerate(zip(_days(rows)[::-1], amounts, balance, strict=True)):
         date = day.astype(object).strftime("%m/%d/%Y")
         out, into = (f"${-amount:,.2f}", "") if amount < 0 else ("", f"${amount:,.2f}")
-        lines.append(f'"{date}","Posted","VISA","","{MERCHANTS[i % len(MERCHANTS)]} {i}","{out}","{into}","${running:,.2f}"')
+        lines.append(
+            f'"{date}","Posted","VISA","","{MERCHANTS[i % len(MERCHANTS)]} {i}","{out}","{into}","${running:,.2f}"'
+        )
     return "schwab-checking.csv", ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def monzo(rows: int, rng: np.random.Generator) -> tuple[str, bytes]:
     amounts = _amounts(rng, rows)
     seconds = rng.integers(0, 86_400, rows)
-    lines = ["id,created,amount,currency,local_amount,local_currency,category,emoji,description,address,notes,receipt"]
-    for i, (day, amount, second) in enumerate(zip(_days(rows), amounts, seconds)):
+    lines = [
+        "id,created,amount,currency,local_amount,local_currency,category,emoji,description,address,notes,receipt"
+    ]
+    for i, (day, amount, second) in enumerate(zip(_days(rows), amounts, seconds, strict=True)):
         moment = (day + np.timedelta64(int(second), "s")).astype(object).strftime("%Y-%m-%d %H:%M:%S")
-        lines.append(f"tx_{i:020d},{moment} +0000,{amount:.2f},GBP,{amount:.2f},GBP,groceries,,{MERCHANTS[i % 6]},,,")
+        lines.append(
+            f"tx_{i:020d},{moment} +0000,{amount:.2f},GBP,{amount:.2f},GBP,groceries,,{MERCHANTS[i % 6]},,,"
+        )
     return "MonzoDataExport_February2018_2018-02-26_174335.csv", ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -40,7 +40,9 @@ def load(path: Path):
     return frames.get("transactions"), report
 
 
-def data_records(path: Path, encoding: str, delimiter: str, header_line: int | None) -> list[tuple[int, list[str]]]:
+def data_records(
+    path: Path, encoding: str, delimiter: str, header_line: int | None
+) -> list[tuple[int, list[str]]]:
     """(start line, fields) of every non-blank record after the header, by the csv module."""
     text = path.read_bytes().decode(encoding)
     reader = csv.reader(io.StringIO(normalise_newlines(text)), delimiter=delimiter)
@@ -59,13 +61,34 @@ FIXTURES = [
     ("n26_de/20171001-20171106.csv", "N26 (German headers, until 2020)", "utf-8", ",", 1, 0),
     ("n26_2020/n26-fr.csv", "N26 (2020 on)", "utf-8", ",", 1, 0),
     ("sparkasse/20180226-1000594757-umsatz.CSV", "Sparkasse (CSV-MT940)", "utf-8", ";", 1, 0),
-    ("sparkasse_creditcard/umsatz-1234________1234-20180227.CSV", "Sparkasse credit card", "cp1252", ";", 1, 0),
+    (
+        "sparkasse_creditcard/umsatz-1234________1234-20180227.CSV",
+        "Sparkasse credit card",
+        "cp1252",
+        ";",
+        1,
+        0,
+    ),
     ("commerzbank/Umsaetze_KtoNr538917600_EUR_02-03-2018_1503.CSV", "Commerzbank", "utf-8", ";", 1, 0),
-    ("monzo_2018/MonzoDataExport_February2018_2018-02-26_174335.csv", "Monzo (2018 export)", "utf-8", ",", 1, 0),
+    (
+        "monzo_2018/MonzoDataExport_February2018_2018-02-26_174335.csv",
+        "Monzo (2018 export)",
+        "utf-8",
+        ",",
+        1,
+        0,
+    ),
     ("bank_of_ireland/test_BOI_TransactionExport.csv", "Bank of Ireland", "utf-8", ",", 1, 0),
     ("barclaycard_uk/statement_1.csv", "Barclaycard (UK)", "utf-8", ",", None, 0),
     ("first_direct_uk/20180226_12345678.csv", "first direct", "utf-8", ",", 1, 0),
-    ("john_lewis_card_uk/MS_JANE_SMITH_01-12-2019_14-12-2019.csv", "John Lewis Partnership Card (NewDay)", "utf-8-sig", ",", 1, 3),
+    (
+        "john_lewis_card_uk/MS_JANE_SMITH_01-12-2019_14-12-2019.csv",
+        "John Lewis Partnership Card (NewDay)",
+        "utf-8-sig",
+        ",",
+        1,
+        3,
+    ),
     ("rabobank_nl/CSV_A_20180414_112204.csv", "Rabobank (NL)", "cp1252", ",", 1, 0),
     ("bunq_nl/2019-03-02_11-50-46_bunq-statement.csv", "bunq", "utf-8", ",", 1, 0),
     ("mint/mint.csv", "Mint (transactions.csv)", "utf-8", ",", 1, 0),
@@ -139,11 +162,15 @@ def test_bank_of_ireland_split_columns_give_signed_amounts(shared_fixtures):
 
 
 def test_john_lewis_card_charges_out_payments_in_pending_skipped(shared_fixtures):
-    transactions, report = load(shared_fixtures / "bank_csv/john_lewis_card_uk/MS_JANE_SMITH_01-12-2019_14-12-2019.csv")
+    transactions, report = load(
+        shared_fixtures / "bank_csv/john_lewis_card_uk/MS_JANE_SMITH_01-12-2019_14-12-2019.csv"
+    )
     insurance, payment = row(transactions, 5), row(transactions, 14)
     assert (insurance["time"], insurance["amount"]) == (day("2019-12-12"), -1183.23)
     assert (payment["description"], payment["time"], payment["amount"]) == (
-        "PAYMENT RECEIVED - THANK YOU", day("2019-12-02"), 1100.0
+        "PAYMENT RECEIVED - THANK YOU",
+        day("2019-12-02"),
+        1100.0,
     )
     (pending,) = report.skipped.values()
     assert pending.records == [2, 3, 4] and "pending" in pending.reason
@@ -190,7 +217,9 @@ def test_bunq_refund_positive(shared_fixtures):
 
 
 def test_monzo_2018_time_is_utc_with_no_local_offset(shared_fixtures):
-    transactions, report = load(shared_fixtures / "bank_csv/monzo_2018/MonzoDataExport_February2018_2018-02-26_174335.csv")
+    transactions, report = load(
+        shared_fixtures / "bank_csv/monzo_2018/MonzoDataExport_February2018_2018-02-26_174335.csv"
+    )
     (tesco,) = transactions.itertuples()
     assert tesco.time == pd.Timestamp("2018-02-25 12:34:56", tz="UTC")
     assert tesco.has_time and pd.isna(tesco.utc_offset_min)
@@ -210,7 +239,12 @@ def test_pc_mastercard_local_time_kept_as_wall_clock_and_charges_negative(shared
 def test_barclaycard_headerless_month_name_dates(shared_fixtures):
     transactions, _ = load(shared_fixtures / "bank_csv/barclaycard_uk/statement_1.csv")
     (purchase,) = transactions.itertuples()
-    assert (purchase.record, purchase.time, purchase.amount, purchase.currency) == (1, day("2018-02-10"), -20.59, "GBP")
+    assert (purchase.record, purchase.time, purchase.amount, purchase.currency) == (
+        1,
+        day("2018-02-10"),
+        -20.59,
+        "GBP",
+    )
     assert purchase.category == "Household"
 
 
@@ -237,7 +271,9 @@ def test_bank2ynab_generic_files_direction_column_and_unreadable_rows(shared_fix
     assert row(transactions, 1)["amount"] == -33.87
     assert row(transactions, 10)["amount"] == 24.0  # "Überweisung ... I": money in
     reasons = {r: g.records for r, g in report.skipped.items()}
-    assert reasons["line 71: date 'A null transaction, just to confuse t...' is not a DD.MM.YYYY date"] == [71]
+    assert reasons["line 71: date 'A null transaction, just to confuse t...' is not a DD.MM.YYYY date"] == [
+        71
+    ]
     assert reasons["line 72: direction 'EUR' in column 5 is neither out (O) nor in (I)"] == [72]
     signed, _ = load(shared_fixtures / "bank_csv/bank2ynab_generic/test_row_format_neg_inflow.csv")
     assert row(signed, 1)["amount"] == -33.87 and row(signed, 10)["amount"] == 24.0
@@ -287,7 +323,10 @@ def test_line_ends_do_not_change_what_is_read(data_dir, tmp_path, line_end):
 
 def test_bom_and_utf16_are_read(data_dir, tmp_path):
     text = (data_dir / HERE / "mint-transactions.csv").read_bytes().decode("utf-8")
-    for name, data in (("bom.csv", b"\xef\xbb\xbf" + text.encode("utf-8")), ("utf16.csv", text.encode("utf-16"))):
+    for name, data in (
+        ("bom.csv", b"\xef\xbb\xbf" + text.encode("utf-8")),
+        ("utf16.csv", text.encode("utf-16")),
+    ):
         file = tmp_path / name
         file.write_bytes(data)
         assert bank_csv.sniff(read_head(FileRef(file))) >= 0.9
@@ -299,7 +338,8 @@ def test_wrong_encoding_falls_back_to_detection_and_says_so(tmp_path):
     # The Monzo 2018 preset allows UTF-8 only; a Windows-1252 copy is decoded by detection.
     header = "id,created,amount,currency,local_amount,local_currency,category,emoji,description,address,notes,receipt\n"
     rows = "".join(
-        f"tx_{i:04d},2018-02-{10 + i} 09:00:00 +0000,-{i}.50,GBP,-{i}.50,GBP,eating_out,,Café Crème {i},,,\n" for i in range(1, 9)
+        f"tx_{i:04d},2018-02-{10 + i} 09:00:00 +0000,-{i}.50,GBP,-{i}.50,GBP,eating_out,,Café Crème {i},,,\n"
+        for i in range(1, 9)
     )
     file = tmp_path / "MonzoDataExport_February2018.csv"
     file.write_bytes((header + rows).encode("cp1252"))
@@ -342,8 +382,8 @@ def test_footer_lines_end_the_data(tmp_path):
     file = tmp_path / "midata_1234.csv"
     file.write_text(
         "Date,Type,Merchant/Description,Debit/Credit,Balance\n"
-        "01/03/2024,VIS,PRET A MANGER,-£3.01,\"£1,204.22\"\n"
-        "02/03/2024,CR,SALARY,+£400.71,\"£1,604.93\"\n"
+        '01/03/2024,VIS,PRET A MANGER,-£3.01,"£1,204.22"\n'
+        '02/03/2024,CR,SALARY,+£400.71,"£1,604.93"\n'
         "\n"
         "Arranged overdraft limit,02/03/2024,+£500.00\n",
         encoding="utf-8",
@@ -372,7 +412,7 @@ def test_a_pasted_second_header_is_skipped_as_such(data_dir, tmp_path):
     ("text", "decimal", "value"),
     [
         ("-5.00", ".", -5.0),
-        ('1,234.50', ".", 1234.5),
+        ("1,234.50", ".", 1234.5),
         ("£67.40", ".", 67.4),
         ("+ £1,100.00", ".", 1100.0),
         ("-£3.01", ".", -3.01),
@@ -397,14 +437,18 @@ def test_amounts_as_statements_write_them(text, decimal, value):
     assert parsed.values.iloc[0] == pytest.approx(value) and not parsed.invalid[0]
 
 
-@pytest.mark.parametrize(("text", "decimal"), [("12,3x", ","), ("1.234.56", "."), ("abc", "."), ("CR 3", "."), ("1,2,3", ",")])
+@pytest.mark.parametrize(
+    ("text", "decimal"), [("12,3x", ","), ("1.234.56", "."), ("abc", "."), ("CR 3", "."), ("1,2,3", ",")]
+)
 def test_amounts_that_are_not_numbers_are_flagged(text, decimal):
     parsed = parse_amounts(pd.Series([text], dtype="str"), decimal)
     assert parsed.invalid[0] and np.isnan(parsed.values.iloc[0])
 
 
 def test_currency_signs_name_the_currency_but_dollar_does_not():
-    parsed = parse_amounts(pd.Series(["£1.00", "12.00 €", "$3.00", "EUR 5", "4.00", "د.ا.\u200f4.750"], dtype="str"), ".")
+    parsed = parse_amounts(
+        pd.Series(["£1.00", "12.00 €", "$3.00", "EUR 5", "4.00", "د.ا.\u200f4.750"], dtype="str"), "."
+    )
     assert parsed.currency.iloc[[0, 1, 3, 5]].tolist() == ["GBP", "EUR", "EUR", "JOD"]
     assert pd.isna(parsed.currency.iloc[2]) and pd.isna(parsed.currency.iloc[4])
 
@@ -428,7 +472,9 @@ def test_a_bad_amount_row_is_skipped_naming_line_and_value(tmp_path):
     transactions, report = load(file)
     assert report.detail == "first direct"
     assert list(transactions["amount"]) == [-5.0, 2.5]
-    assert {r: g.records for r, g in report.skipped.items()} == {"line 3: amount '-12.3x' is not a number": [3]}
+    assert {r: g.records for r, g in report.skipped.items()} == {
+        "line 3: amount '-12.3x' is not a number": [3]
+    }
 
 
 def test_after_ten_bad_rows_the_rest_are_grouped(tmp_path):
@@ -459,7 +505,11 @@ def test_generic_reads_a_clear_unknown_layout_and_says_how_sure(data_dir):
 
 def test_generic_refuses_an_ambiguous_layout_and_asks_for_a_mapping(data_dir):
     file = data_dir / HERE / "unknown-layout.csv"
-    assert 0 < bank_csv.sniff(read_head(FileRef(file))) < bank_csv.GENERIC_SNIFF_SCALE * bank_csv.GENERIC_THRESHOLD
+    assert (
+        0
+        < bank_csv.sniff(read_head(FileRef(file)))
+        < bank_csv.GENERIC_SNIFF_SCALE * bank_csv.GENERIC_THRESHOLD
+    )
     transactions, report = load(file)
     assert transactions is None
     assert report.error.startswith("not sure of this layout")
@@ -474,7 +524,9 @@ def test_a_mapping_file_beside_the_csv_reads_what_the_detector_refused(data_dir)
     assert report.detail == "Store card (mapping auditor-mapping.yaml)"
     assert list(transactions["amount"]) == [-4.5, -12.0, 12.0, -45.0]  # charges out, the refund in
     assert transactions["time"].iloc[0] == day("2021-04-03")  # DD/MM, as the mapping says
-    assert {r: g.records for r, g in report.skipped.items()} == {"line 5: date 'Total' is not a DD/MM/YYYY date": [5]}
+    assert {r: g.records for r, g in report.skipped.items()} == {
+        "line 5: date 'Total' is not a DD/MM/YYYY date": [5]
+    }
     assert set(transactions["source"]) == {"bank:Store card"}
 
 
@@ -495,7 +547,8 @@ def test_a_mapping_named_by_the_environment(data_dir, tmp_path, monkeypatch):
 
 def test_a_mapping_whose_columns_are_not_in_the_file_says_so(tmp_path):
     (tmp_path / "auditor-mapping.yaml").write_text(
-        "file: '*.csv'\ndate_format: '%d/%m/%Y'\ncolumns: {date: Datum, description: Text, amount: Betrag}\n", encoding="utf-8"
+        "file: '*.csv'\ndate_format: '%d/%m/%Y'\ncolumns: {date: Datum, description: Text, amount: Betrag}\n",
+        encoding="utf-8",
     )
     file = tmp_path / "x.csv"
     file.write_text("Date,Text,Amount\n01/02/2020,A,1.00\n", encoding="utf-8")
@@ -507,7 +560,7 @@ def test_a_mapping_whose_columns_are_not_in_the_file_says_so(tmp_path):
 
 
 def test_every_shipped_preset_is_valid_and_named_after_its_file():
-    shipped = [l for l in bank_layout.load_presets().layouts if l.kind == "preset"]
+    shipped = [layout for layout in bank_layout.load_presets().layouts if layout.kind == "preset"]
     assert not bank_layout.load_presets().problems
     files = sorted(bank_layout.SHIPPED_DIR.glob("*.yaml"))
     assert len(shipped) == len(files) >= 18
@@ -524,7 +577,9 @@ def test_preset_mistakes_are_all_reported_with_line_and_a_hint():
         kind="user preset",
     )
     text = "\n".join(problems)
-    assert "my-bank.yaml, line 4: date_fromat: unknown key 'date_fromat' (did you mean 'date_format'?)" in text
+    assert (
+        "my-bank.yaml, line 4: date_fromat: unknown key 'date_fromat' (did you mean 'date_format'?)" in text
+    )
     assert "line 5: columns.descripton: unknown key 'descripton' (did you mean 'description'?)" in text
     assert "columns.amount: 'Amout' is not in match.header (did you mean 'Amount'?)" in text
     assert "sign: 'flipped' is not one of" in text
@@ -566,7 +621,7 @@ def test_fifty_thousand_rows_load_fast_and_keep_their_lines(tmp_path):
     amounts = [f"{'-' if i % 3 else ''}{(i * 37) % 5000}.{i % 100:02d}".replace(".", ",") for i in range(n)]
     lines = [
         f'"0123456789";"{d}";"{d}";"KARTENZAHLUNG";"Einkauf {i}";"Händler {i % 50}";"";"";"{a}";"EUR";"Umsatz gebucht"'
-        for i, (d, a) in enumerate(zip(days, amounts))
+        for i, (d, a) in enumerate(zip(days, amounts, strict=True))
     ]
     header = '"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Beguenstigter/Zahlungspflichtiger";"Kontonummer";"BLZ";"Betrag";"Waehrung";"Info"'
     file = tmp_path / "big-umsatz.CSV"
@@ -623,7 +678,7 @@ def test_account_from_the_file_name_or_the_preamble(tmp_path):
         "  account: 'filename:^Umsaetze_KtoNr(\\d+)'\n"
         "- file: 'konto-*.csv'\n  delimiter: ';'\n  decimal: ','\n  date_format: '%d.%m.%Y'\n"
         "  columns: {date: Datum, description: Text, amount: Betrag}\n  currency: EUR\n"
-        "  account: 'preamble:^\"?Kontonummer:\"?;\"?([^\";]+)'\n",
+        '  account: \'preamble:^"?Kontonummer:"?;"?([^";]+)\'\n',
         encoding="utf-8",
     )
     rows = "Datum;Text;Betrag\n01.02.2020;Miete;-800,00\n03.02.2020;Gehalt;2.100,00\n"

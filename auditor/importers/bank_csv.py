@@ -126,7 +126,11 @@ def _named_columns(layout: Layout) -> list[str]:
 
 def sniff(head: Head) -> float:
     """0.99 for a mapped file, ~0.95 for a preset's header, ≤0.5 for a generic guess, else 0."""
-    if head.name == MAPPING_NAME or looks_binary(head.data) or PurePosixPath(head.name).suffix.lower() in _NOT_CSV:
+    if (
+        head.name == MAPPING_NAME
+        or looks_binary(head.data)
+        or PurePosixPath(head.name).suffix.lower() in _NOT_CSV
+    ):
         return 0.0
     text = normalise_newlines(detection_text(head.data))
     if not text.strip() or text.lstrip()[:1] in ("{", "[", "<"):
@@ -140,7 +144,20 @@ def sniff(head: Head) -> float:
 
 
 # Formats other importers own; a CSV is never named like these.
-_NOT_CSV = {".json", ".gpx", ".xml", ".ofx", ".qfx", ".kml", ".kmz", ".geojson", ".html", ".yaml", ".yml", ".zip"}
+_NOT_CSV = {
+    ".json",
+    ".gpx",
+    ".xml",
+    ".ofx",
+    ".qfx",
+    ".kml",
+    ".kmz",
+    ".geojson",
+    ".html",
+    ".yaml",
+    ".yml",
+    ".zip",
+}
 
 
 # --- Loading -----------------------------------------------------------------------------------
@@ -194,7 +211,9 @@ def _detail(choice: Choice) -> str:
 class _Rows:
     """The records of one statement, and the rows still alive after each check."""
 
-    def __init__(self, table: pd.DataFrame, lines: np.ndarray, layout: Layout, location: Location, report: ImportReport):
+    def __init__(
+        self, table: pd.DataFrame, lines: np.ndarray, layout: Layout, location: Location, report: ImportReport
+    ):
         self.table = table
         self.lines = lines
         self.layout = layout
@@ -245,7 +264,9 @@ class _Rows:
             self.report.skip_many(self.lines[hit], reason)
             self.alive &= ~hit
 
-    def drop_detailed(self, mask: np.ndarray, values: pd.Series, describe: Callable[[str], str], general: str) -> None:
+    def drop_detailed(
+        self, mask: np.ndarray, values: pd.Series, describe: Callable[[str], str], general: str
+    ) -> None:
         """Skip rows naming line and value for the first few, then grouped under ``general``."""
         hit = np.flatnonzero(mask & self.alive)
         if not len(hit):
@@ -254,7 +275,9 @@ class _Rows:
             line = int(self.lines[position])
             self.report.skip(line, f"line {line}: {describe(_shown(values.iloc[position]))}")
         if len(hit) > DETAILED_SKIPS:
-            self.report.skip_many(self.lines[hit[DETAILED_SKIPS:]], f"{general} (more lines like those above)")
+            self.report.skip_many(
+                self.lines[hit[DETAILED_SKIPS:]], f"{general} (more lines like those above)"
+            )
         self.alive[hit] = False
 
 
@@ -272,11 +295,15 @@ def _join(parts: list[pd.Series]) -> pd.Series:
     return result
 
 
-def read_statement(text: str, layout: Layout, location: Location, ref: FileRef, report: ImportReport) -> pd.DataFrame:
+def read_statement(
+    text: str, layout: Layout, location: Location, ref: FileRef, report: ImportReport
+) -> pd.DataFrame:
     """Read the data of a located layout into a canonical transactions frame."""
     start = line_offset(text, location.data_line)
     end = _footer_start(text, start, layout, report)
-    table, lines = read_records(text[start:end], location.delimiter, location.column_count, location.data_line)
+    table, lines = read_records(
+        text[start:end], location.delimiter, location.column_count, location.data_line
+    )
     rows = _Rows(table, lines, layout, location, report)
     rows.alive &= ~_blank(table)
     _drop_repeated_headers(rows)
@@ -314,7 +341,9 @@ def _footer_start(text: str, start: int, layout: Layout, report: ImportReport) -
     line = text.count("\n", 0, cut) + 1
     tail = [t for t in text[cut:].split("\n") if t.strip()]
     first = _shown(tail[0].strip()) if tail else ""
-    report.notes.append(f"{len(tail)} footer line(s) from line {line} on ('{first}') are not transactions; not read")
+    report.notes.append(
+        f"{len(tail)} footer line(s) from line {line} on ('{first}') are not transactions; not read"
+    )
     return cut
 
 
@@ -339,61 +368,82 @@ def _drop_repeated_headers(rows: _Rows) -> None:
 def _apply_row_rules(rows: _Rows) -> None:
     for rule in rows.layout.skip_rows:
         values = rows.rule_column(rule.column)
-        matches = values.str.contains(rule.pattern.pattern, regex=True, flags=rule.pattern.flags).fillna(False)
+        matches = values.str.contains(rule.pattern.pattern, regex=True, flags=rule.pattern.flags).fillna(
+            False
+        )
         rows.drop(matches.to_numpy(dtype=bool), rule.reason)
     keep_if = rows.layout.keep_if
     if keep_if is not None:
         values = rows.rule_column(keep_if.column)
         outside = ~values.isin(keep_if.values).to_numpy(dtype=bool)
         for value in pd.unique(values[outside & rows.alive]):
-            rows.drop(outside & (values == value).to_numpy(dtype=bool), f"{keep_if.reason} ({rows.label(keep_if.column)} is '{_shown(value)}')")
+            rows.drop(
+                outside & (values == value).to_numpy(dtype=bool),
+                f"{keep_if.reason} ({rows.label(keep_if.column)} is '{_shown(value)}')",
+            )
 
 
 # --- Amounts -----------------------------------------------------------------------------------
 
 
-def _parse_required(rows: _Rows, name: str, ref: ColumnRef) -> Amounts:
+def _parse_required(rows: _Rows, name: str) -> Amounts:
+    ref = rows.layout.single(name)
     values = rows.column(ref)
     parsed = parse_amounts(values, rows.layout.decimal)
     label = name if name == "amount" else f"{name} {rows.label(ref)}"
-    rows.drop_detailed(parsed.invalid, values, lambda v: f"{label} '{v}' is not a number", f"{label} is not a number")
+    rows.drop_detailed(
+        parsed.invalid, values, lambda v: f"{label} '{v}' is not a number", f"{label} is not a number"
+    )
     return parsed
 
 
 def _amounts(rows: _Rows) -> dict[str, pd.Series]:
+    """Amount from the holder's view (money out < 0), currency, balance and local amount."""
     layout = rows.layout
+    direction = None
     if "amount" in layout.columns:
-        parsed = _parse_required(rows, "amount", layout.columns["amount"])  # type: ignore[arg-type]
-        values = rows.column(layout.columns["amount"])  # type: ignore[arg-type]
-        rows.drop_detailed(parsed.empty, values, lambda v: "amount is empty", "amount is empty")
-        amount = parsed.values
-        symbols = parsed.currency
-        direction = _direction(rows)
-        if direction is not None:
-            amount = amount.abs() * direction
-        elif layout.sign == "inverted":
-            amount = -amount
+        amount, symbols, direction = _signed_amount(rows)
     else:
-        debit = _parse_required(rows, "debit", layout.columns["debit"])  # type: ignore[arg-type]
-        credit = _parse_required(rows, "credit", layout.columns["credit"])  # type: ignore[arg-type]
-        both_empty = debit.empty & credit.empty
-        rows.drop(both_empty, f"no amount: debit {rows.label(layout.columns['debit'])} and credit {rows.label(layout.columns['credit'])} are both empty")  # type: ignore[arg-type]
-        amount = credit.values.abs().fillna(0) - debit.values.abs().fillna(0)
-        symbols = debit.currency.fillna(credit.currency)
-        direction = None
+        amount, symbols = _split_amount(rows)
     if "fee" in layout.columns:
-        fee = parse_amounts(rows.column(layout.columns["fee"]), layout.decimal)  # type: ignore[arg-type]
-        rows.drop_detailed(fee.invalid, rows.column(layout.columns["fee"]), lambda v: f"fee '{v}' is not a number", "fee is not a number")  # type: ignore[arg-type]
-        amount = amount - fee.values.abs().fillna(0)
+        # Revolut's Fee is positive and charged on top of the amount.
+        amount = amount - _parse_required(rows, "fee").values.abs().fillna(0)
     result = {"amount": amount.astype("float64"), "currency": _currency(rows, symbols)}
-    for name in ("balance", "local_amount"):
-        if name in layout.columns:
-            parsed = parse_amounts(rows.column(layout.columns[name]), layout.decimal)  # type: ignore[arg-type]
-            value = parsed.values
-            if name == "local_amount":
-                value = value.abs() * direction if direction is not None else (-value if layout.sign == "inverted" else value)
-            result[name] = value
+    if "balance" in layout.columns:
+        result["balance"] = parse_amounts(rows.column(layout.single("balance")), layout.decimal).values
+    if "local_amount" in layout.columns:
+        local = parse_amounts(rows.column(layout.single("local_amount")), layout.decimal).values
+        if direction is not None:
+            local = local.abs() * direction
+        elif layout.sign == "inverted":
+            local = -local
+        result["local_amount"] = local
     return result
+
+
+def _signed_amount(rows: _Rows) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """One amount column: as written, negated (inverted) or signed by an indicator column."""
+    parsed = _parse_required(rows, "amount")
+    values = rows.column(rows.layout.single("amount"))
+    rows.drop_detailed(parsed.empty, values, lambda v: "amount is empty", "amount is empty")
+    direction = _direction(rows)
+    if direction is not None:
+        return parsed.values.abs() * direction, parsed.currency, direction
+    if rows.layout.sign == "inverted":
+        return -parsed.values, parsed.currency, None
+    return parsed.values, parsed.currency, None
+
+
+def _split_amount(rows: _Rows) -> tuple[pd.Series, pd.Series]:
+    """Debit and credit columns; the column decides the sign, whatever sign is written in it
+    (some banks write debits negative, Citi writes credits negative)."""
+    debit = _parse_required(rows, "debit")
+    credit = _parse_required(rows, "credit")
+    debit_label, credit_label = (rows.label(rows.layout.single(name)) for name in ("debit", "credit"))
+    names = f"debit {debit_label} and credit {credit_label}"
+    rows.drop(debit.empty & credit.empty, f"no amount: {names} are both empty")
+    amount = credit.values.abs().fillna(0) - debit.values.abs().fillna(0)
+    return amount, debit.currency.fillna(credit.currency)
 
 
 def _direction(rows: _Rows) -> pd.Series | None:
@@ -404,14 +454,24 @@ def _direction(rows: _Rows) -> pd.Series | None:
     values = rows.column(indicator.column)
     out = values.isin(indicator.out).to_numpy(dtype=bool)
     into = values.isin(indicator.into).to_numpy(dtype=bool)
-    expected = f"neither out ({'/'.join(indicator.out) or 'empty'}) nor in ({'/'.join(indicator.into) or 'empty'})"
+    expected = (
+        f"neither out ({'/'.join(indicator.out) or 'empty'}) nor in ({'/'.join(indicator.into) or 'empty'})"
+    )
     label = rows.label(indicator.column)
-    rows.drop_detailed(~out & ~into, values, lambda v: f"direction '{v}' in {label} is {expected}", f"direction in {label} is {expected}")
+    rows.drop_detailed(
+        ~out & ~into,
+        values,
+        lambda v: f"direction '{v}' in {label} is {expected}",
+        f"direction in {label} is {expected}",
+    )
     return pd.Series(np.where(out, -1.0, 1.0), index=values.index)
 
 
 def _currency(rows: _Rows, symbols: pd.Series) -> pd.Series:
-    fallback = pd.Series(rows.layout.currency, index=symbols.index, dtype="string") if rows.layout.currency else symbols
+    """The currency column, else the layout's fixed currency, else a sign beside the amount."""
+    fallback = symbols
+    if rows.layout.currency:
+        fallback = pd.Series(rows.layout.currency, index=symbols.index, dtype="string")
     column = rows.field("currency")
     if column is None:
         return fallback.astype("string")
@@ -431,7 +491,12 @@ def _times(rows: _Rows) -> dict[str, pd.Series]:
     dates = parse_dates(raw[alive], layout.date_formats)
     shown = human_format(dates.fmt)
     parsed = dates.values.reindex(raw.index)
-    rows.drop_detailed(parsed.isna().to_numpy(dtype=bool), raw, lambda v: f"date '{v}' is not a {shown} date", f"date is not a {shown} date")
+    rows.drop_detailed(
+        parsed.isna().to_numpy(dtype=bool),
+        raw,
+        lambda v: f"date '{v}' is not a {shown} date",
+        f"date is not a {shown} date",
+    )
     if dates.ambiguous_with:
         rows.report.notes.append(
             f"dates read as {shown}; they would also all read as {human_format(dates.ambiguous_with)}: "
@@ -439,14 +504,25 @@ def _times(rows: _Rows) -> dict[str, pd.Series]:
         )
     aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
     check = parsed if aware else parsed.dt.tz_localize("UTC")
-    rows.drop_detailed(out_of_range(check).to_numpy(dtype=bool), raw, lambda v: f"date '{v}' is outside 1990-2099", "date is outside 1990-2099")
+    rows.drop_detailed(
+        out_of_range(check).to_numpy(dtype=bool),
+        raw,
+        lambda v: f"date '{v}' is outside 1990-2099",
+        "date is outside 1990-2099",
+    )
     has_time = pd.Series(layout.has_datetime, index=raw.index)
     if "time" in layout.columns and layout.time_format:
         parsed, has_time = _add_time(rows, raw, parsed, dates.fmt)
     if aware:
-        offsets = iso_offsets_minutes(raw) if layout.timezone != "UTC" else pd.Series(pd.NA, index=raw.index, dtype="Int32")
+        offsets = (
+            iso_offsets_minutes(raw)
+            if layout.timezone != "UTC"
+            else pd.Series(pd.NA, index=raw.index, dtype="Int32")
+        )
         rows.report.timezone = (
-            "UTC in the file; local time from --timezone" if layout.timezone == "UTC" else "local offset given per record"
+            "UTC in the file; local time from --timezone"
+            if layout.timezone == "UTC"
+            else "local offset given per record"
         )
         return {"time": parsed, "utc_offset_min": offsets, "has_time": has_time}
     return _localise(rows, parsed, has_time)
@@ -463,8 +539,8 @@ def _add_time(rows: _Rows, raw: pd.Series, dates: pd.Series, date_format: str) -
     unread = given & combined.isna().to_numpy(dtype=bool)
     if unread.any():
         rows.report.notes.append(
-            f"{int(unread.sum())} time(s) are not {human_format(layout.time_format)}; those rows keep their date only "
-            f"(first at line {int(rows.lines[np.flatnonzero(unread)[0]])})"
+            f"{int(unread.sum())} time(s) are not {human_format(layout.time_format)}; "
+            f"those rows keep their date only (first at line {int(rows.lines[np.flatnonzero(unread)[0]])})"
         )
     has_time = pd.Series(given & ~unread, index=raw.index)
     return combined.where(has_time, dates), has_time
@@ -489,7 +565,9 @@ def _localise(rows: _Rows, naive: pd.Series, has_time: pd.Series) -> dict[str, p
         utc = utc.where(~pd.Series(timed, index=naive.index), converted.reindex(naive.index))
         minutes = (naive[timed] - converted.dt.tz_localize(None)).dt.total_seconds() // 60
         offsets[timed] = minutes.astype("Int32")
-        rows.report.timezone = f"local time in {layout.timezone} (per the layout), converted to UTC with that day's offset"
+        rows.report.timezone = (
+            f"local time in {layout.timezone} (per the layout), converted to UTC with that day's offset"
+        )
     else:
         rows.report.timezone = (
             "local time without offset in the file: kept as wall-clock time with offset 0, so the hour "
@@ -516,7 +594,9 @@ def _texts(rows: _Rows, keep: np.ndarray) -> dict[str, pd.Series]:
     return out
 
 
-def _account_and_source(rows: _Rows, layout: Layout, location: Location, ref: FileRef) -> tuple[pd.Series | None, str | pd.Series]:
+def _account_and_source(
+    rows: _Rows, layout: Layout, location: Location, ref: FileRef
+) -> tuple[pd.Series | None, str | pd.Series]:
     """The account column and the source label ("bank:<account>" or "bank:<title>")."""
     # Layouts without a bank name (a guess, an untitled mapping) name the source by file.
     named = layout.title if layout.kind != "generic" and layout.title else PurePosixPath(ref.name).stem
@@ -531,10 +611,10 @@ def _account_and_source(rows: _Rows, layout: Layout, location: Location, ref: Fi
     if how == "filename":
         label = PurePosixPath(ref.name).stem
     elif how.startswith("filename:"):
-        found = re.search(how[len("filename:"):], ref.name)
+        found = re.search(how[len("filename:") :], ref.name)
         label = found.group(1) if found else None
     elif how.startswith("preamble:"):
-        found = re.search(how[len("preamble:"):], location.preamble, re.MULTILINE)
+        found = re.search(how[len("preamble:") :], location.preamble, re.MULTILINE)
         label = found.group(1).strip() if found else None
     if label:
         if account is None:
@@ -544,5 +624,7 @@ def _account_and_source(rows: _Rows, layout: Layout, location: Location, ref: Fi
 
 
 IMPORTERS = (
-    Importer(id=IMPORTER_ID, title="Bank or card statement (CSV)", kinds=("transactions",), sniff=sniff, load=load),
+    Importer(
+        id=IMPORTER_ID, title="Bank or card statement (CSV)", kinds=("transactions",), sniff=sniff, load=load
+    ),
 )

@@ -177,12 +177,14 @@ def _all_refs(layout: Layout) -> Iterable[object]:
 
 def dates_fit(layout: Layout, location: Location, head: HeadIndex) -> bool:
     """Do the first dates below the header read with the layout's date format?"""
-    index = location.index_of(layout.columns["date"])  # type: ignore[arg-type]
+    index = location.index_of(layout.single("date"))
     if index is None:
         return False
     rows = [r for r in head.records(location.delimiter) if r.start >= location.data_line and not r.blank]
     values = [r.fields[index].strip() for r in rows[:SAMPLE_ROWS] if index < len(r.fields)]
-    skip_patterns = [rule.pattern for rule in layout.skip_rows if rule.column in ("date", layout.columns["date"])]
+    skip_patterns = [
+        rule.pattern for rule in layout.skip_rows if rule.column in ("date", layout.columns["date"])
+    ]
     values = [v for v in values if v and not any(p.search(v) for p in skip_patterns)]
     if not values:
         return True
@@ -210,7 +212,11 @@ def detect_preset(head: HeadIndex, file_name: str, layouts: Iterable[Layout]) ->
         confidence = min(confidence + USER_BONUS * user, 0.98)
         candidate = (confidence, user, layout.id, Detection(layout, location, confidence))
         # Highest confidence, then the user's own preset, then the id for determinism.
-        if best is None or (candidate[0], candidate[1], _reverse(candidate[2])) > (best[0], best[1], _reverse(best[2])):
+        if best is None or (candidate[0], candidate[1], _reverse(candidate[2])) > (
+            best[0],
+            best[1],
+            _reverse(best[2]),
+        ):
             best = candidate
     return None if best is None else best[3]
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers.bank_layout import DELIMITERS, Indicator, Layout, clean_name, header_key
-from auditor.importers.bank_table import SYMBOL_CURRENCIES, human_format, parse_amounts, parse_dates
+from auditor.importers.bank_table import SYMBOL_CURRENCIES, human_format, parse_amounts
 
 SAMPLE_RECORDS = 200
 MIN_COLUMNS = 3
@@ -48,17 +48,74 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z",
 )  # fmt: skip
 _DATE_LIKE = re.compile(
-    r"^(\d{1,4}[./\- ]\w{1,9}[./\- ,]+\d{2,4}|\d{8}|[A-Za-z]{3,9} \d{1,2}, \d{4})([ T]\d{1,2}:\d{2}(:\d{2})?( ?[+-]\d{2}:?\d{2})?)?$"
+    r"^(\d{1,4}[./\- ]\w{1,9}[./\- ,]+\d{2,4}|\d{8}|[A-Za-z]{3,9} \d{1,2}, \d{4})"  # the date
+    r"([ T]\d{1,2}:\d{2}(:\d{2})?( ?[+-]\d{2}:?\d{2})?)?$"  # a time and an offset
 )
 
-DATE_NAMES = ("date", "datum", "fecha", "data", "dato", "buchungstag", "booking", "posted", "valuta", "wertstellung")
-AMOUNT_NAMES = ("amount", "betrag", "bedrag", "montant", "importe", "importo", "kwota", "belopp", "beløb", "summe", "value", "valor", "umsatz")
-DEBIT_NAMES = ("debit", "withdrawal", "withdrawals", "paid out", "money out", "outflow", "soll", "ausgang", "belastung", "débit", "cargo", "out", "af", "spent")
-CREDIT_NAMES = ("credit", "deposit", "deposits", "paid in", "money in", "inflow", "haben", "eingang", "gutschrift", "crédit", "abono", "in", "bij", "received")
+DATE_NAMES = (
+    "date",
+    "datum",
+    "fecha",
+    "data",
+    "dato",
+    "buchungstag",
+    "booking",
+    "posted",
+    "valuta",
+    "wertstellung",
+)
+AMOUNT_NAMES = (
+    "amount",
+    "betrag",
+    "bedrag",
+    "montant",
+    "importe",
+    "importo",
+    "kwota",
+    "belopp",
+    "beløb",
+    "summe",
+    "value",
+    "valor",
+    "umsatz",
+)
+DEBIT_NAMES = (
+    "debit",
+    "withdrawal",
+    "withdrawals",
+    "paid out",
+    "money out",
+    "outflow",
+    "soll",
+    "ausgang",
+    "belastung",
+    "débit",
+    "cargo",
+    "out",
+    "af",
+    "spent",
+)
+CREDIT_NAMES = (
+    "credit",
+    "deposit",
+    "deposits",
+    "paid in",
+    "money in",
+    "inflow",
+    "haben",
+    "eingang",
+    "gutschrift",
+    "crédit",
+    "abono",
+    "in",
+    "bij",
+    "received",
+)
 BALANCE_NAMES = ("balance", "saldo", "solde", "kontostand", "running")
 TEXT_NAMES = (
     "description", "details", "memo", "narrative", "verwendungszweck", "buchungstext", "omschrijving",
-    "libellé", "libelle", "concepto", "payee", "merchant", "text", "beschreibung", "empfänger", "name", "reference",
+    "libellé", "libelle", "concepto", "payee", "merchant", "text", "beschreibung", "empfänger", "name",
+    "reference",
 )  # fmt: skip
 OUT_WORDS = {"d", "dr", "db", "debit", "debet", "o", "out", "af", "s", "soll", "ausgang", "withdrawal", "-"}
 IN_WORDS = {"c", "cr", "cb", "credit", "kredit", "i", "in", "bij", "h", "haben", "eingang", "deposit", "+"}
@@ -99,6 +156,15 @@ class _Column:
     @property
     def name(self) -> str:
         return self.name_as_written.lower()
+
+    @property
+    def amounts(self) -> np.ndarray:
+        """Parsed amounts per sample row (NaN where empty or not a number)."""
+        return self.numbers if self.numbers is not None else np.full(len(self.values), np.nan)
+
+    @property
+    def present_amounts(self) -> np.ndarray:
+        return self.amounts[~np.isnan(self.amounts)]
 
     @property
     def fill(self) -> float:
@@ -325,7 +391,9 @@ def _numbers(column: _Column, decimal: str) -> np.ndarray | None:
 
 def _is_currency(column: _Column) -> bool:
     present = [v for v in column.values if v]
-    return bool(present) and sum(bool(re.fullmatch(r"[A-Z]{3}", v)) for v in present) >= NUMERIC_RATE * len(present)
+    return bool(present) and sum(bool(re.fullmatch(r"[A-Z]{3}", v)) for v in present) >= NUMERIC_RATE * len(
+        present
+    )
 
 
 def _amount_like(column: _Column) -> bool:
@@ -352,11 +420,15 @@ def _is_balance_of(balance: np.ndarray, amount: np.ndarray) -> bool:
 
 def _amount(columns: list[_Column], date: _Column, currency: _Column | None, doubts: list[str]):
     """The amount roles, a confidence factor and an indicator column (or None)."""
-    candidates = [c for c in columns if c is not date and c is not currency and not c.date_format and _amount_like(c)]
+    candidates = [
+        c for c in columns if c is not date and c is not currency and not c.date_format and _amount_like(c)
+    ]
     balances = [c for c in candidates if c.named(BALANCE_NAMES)]
     candidates = [c for c in candidates if c not in balances]
     for balance in list(candidates):
-        if any(other is not balance and _is_balance_of(balance.numbers, other.numbers) for other in candidates):  # type: ignore[arg-type]
+        if any(
+            other is not balance and _is_balance_of(balance.amounts, other.amounts) for other in candidates
+        ):
             balances.append(balance)
     candidates = [c for c in candidates if c not in balances]
     roles: dict[str, _Column] = {}
@@ -368,23 +440,29 @@ def _amount(columns: list[_Column], date: _Column, currency: _Column | None, dou
         return {"debit": debit, "credit": credit, **roles}, 1.0, None
     named = [c for c in candidates if c.named(AMOUNT_NAMES)]
     pool = named or candidates
-    signed = [c for c in pool if (c.numbers[~np.isnan(c.numbers)] < 0).any()]  # type: ignore[index]
+    signed = [c for c in pool if (c.present_amounts < 0).any()]
     if signed:
         factor = (1.0 if len(signed) == 1 else 0.9) if named else (0.85 if len(signed) == 1 else 0.55)
         if len(signed) > 1:
-            doubts.append(f"several columns of signed numbers ({', '.join(c.label for c in signed)}); took the first")
+            doubts.append(
+                f"several columns of signed numbers ({', '.join(c.label for c in signed)}); took the first"
+            )
         if _mostly_positive(signed[0]):
             # Spending outnumbers income in a current account; a card export that writes
             # charges as positive (Amex, Discover) would be read with every sign wrong.
             doubts.append(
                 f"most amounts in {signed[0].label} are positive: charges may be written as positive "
-                "(as Amex and Discover do), so the sign convention is unclear (a mapping says sign: as_is or inverted)"
+                "(as Amex and Discover do), so the sign convention is unclear "
+                "(a mapping says sign: as_is or inverted)"
             )
             factor *= 0.55
         return {"amount": signed[0], **roles}, factor, None
     pair = _complementary_pair(pool)
     if pair is not None:
-        doubts.append(f"{pair[0].label} and {pair[1].label} look like a debit/credit pair, but nothing says which is which")
+        doubts.append(
+            f"{pair[0].label} and {pair[1].label} look like a debit/credit pair, "
+            "but nothing says which is which"
+        )
         return {"debit": pair[0], "credit": pair[1], **roles}, 0.5, None
     if not pool:
         return None
@@ -397,7 +475,7 @@ def _amount(columns: list[_Column], date: _Column, currency: _Column | None, dou
 
 
 def _mostly_positive(column: _Column) -> bool:
-    numbers = column.numbers[~np.isnan(column.numbers)]  # type: ignore[index]
+    numbers = column.present_amounts
     moving = numbers[numbers != 0]
     return len(moving) >= 3 and float((moving > 0).mean()) > 0.7
 
@@ -411,7 +489,9 @@ def _complementary_pair(pool: list[_Column]) -> tuple[_Column, _Column] | None:
     return None
 
 
-def _indicator(columns: list[_Column], used: set[int]) -> tuple[_Column | None, tuple[tuple[str, ...], tuple[str, ...]] | None]:
+def _indicator(
+    columns: list[_Column], used: set[int]
+) -> tuple[_Column | None, tuple[tuple[str, ...], tuple[str, ...]] | None]:
     """A column with two values (over ≥ 90 % of rows) naming the direction, if any."""
     for column in columns:
         if column.index in used or column.numbers is not None or column.date_format:

@@ -121,11 +121,11 @@ class Layout:
     def is_headerless(self) -> bool:
         return self.header is None and self.headerless_columns is not None
 
-    def column_of(self, name: str) -> ColumnRef | tuple[ColumnRef, ...] | None:
-        """The column mapped to a canonical field, or None."""
-        if name == "time" and "time" not in self.columns:
-            return None
-        return self.columns.get(name)
+    def single(self, name: str) -> ColumnRef:
+        """The one column mapped to a field; only ``description`` may list several."""
+        ref = self.columns[name]
+        assert not isinstance(ref, tuple), name
+        return ref
 
     def applies_to(self, file_name: str) -> bool:
         """For mapping files: does the ``file`` glob cover this file name (case-insensitive)?"""
@@ -208,7 +208,9 @@ def parse_yaml(text: str, origin: str, *, kind: str) -> tuple[list[Layout], list
     layouts: list[Layout] = []
     messages: list[str] = []
     for prefix, item in items:
-        problems = _Problems(origin, {k[len(prefix):]: v for k, v in lines.items() if k[: len(prefix)] == prefix})
+        problems = _Problems(
+            origin, {k[len(prefix) :]: v for k, v in lines.items() if k[: len(prefix)] == prefix}
+        )
         layout = _layout_from(item, origin, kind, problems)
         messages.extend(problems.messages)
         if layout is not None and not problems.messages:
@@ -234,7 +236,9 @@ def _layout_from(data: Any, origin: str, kind: str, problems: _Problems) -> Layo
         _check_format(time_format, ("time_format",), problems)
     columns, indicator = _columns(data.get("columns"), data.get("time_column"), problems)
     if has_datetime and time_format:
-        problems.add(("time_format",), "not used with datetime_format (the date column already holds the time)")
+        problems.add(
+            ("time_format",), "not used with datetime_format (the date column already holds the time)"
+        )
     if "time" in columns and not time_format and not has_datetime:
         problems.add(("time_format",), "columns.time is mapped, so time_format is required (e.g. '%H:%M:%S')")
     sign = _sign(data, columns, indicator, problems)
@@ -282,7 +286,9 @@ def _text(data: Mapping[str, Any], key: str, problems: _Problems, required: bool
     return str(value)
 
 
-def _choice(data: Mapping[str, Any], key: str, allowed: Sequence[str], default: str, problems: _Problems) -> str:
+def _choice(
+    data: Mapping[str, Any], key: str, allowed: Sequence[str], default: str, problems: _Problems
+) -> str:
     value = data.get(key, default)
     if value not in allowed:
         problems.add((key,), f"'{value}' is not one of {', '.join(repr(a) for a in allowed)}")
@@ -328,7 +334,11 @@ def _match(value: Any, problems: _Problems, required: bool):
         problems.add(("match",), "give either header or headerless, not both")
     if "header" in value:
         names = value["header"]
-        if not isinstance(names, list) or not names or not all(isinstance(n, (str, int, float)) for n in names):
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, (str, int, float)) for n in names)
+        ):
             problems.add(("match", "header"), "expected a list of column names")
         else:
             header = header_key([str(n) for n in names])
@@ -353,7 +363,9 @@ def _headerless(value: Any, problems: _Problems) -> tuple[int | None, dict[int, 
     patterns: dict[int, re.Pattern[str]] = {}
     raw = value.get("patterns") or {}
     if not isinstance(raw, dict) or not raw:
-        problems.add((*path, "patterns"), "expected at least one {column index: regex} to recognise the lines")
+        problems.add(
+            (*path, "patterns"), "expected at least one {column index: regex} to recognise the lines"
+        )
         return count, patterns
     for index, pattern in raw.items():
         where = (*path, "patterns", str(index))
@@ -404,7 +416,10 @@ def _columns(value: Any, time_column: Any, problems: _Problems):
     columns: dict[str, ColumnRef | tuple[ColumnRef, ...]] = {}
     indicator = None
     if not isinstance(value, dict):
-        problems.add(("columns",), "is required: canonical field -> column name or index (date, description, amount...)")
+        problems.add(
+            ("columns",),
+            "is required: canonical field -> column name or index (date, description, amount...)",
+        )
         return columns, indicator
     problems.unknown_keys(("columns",), value, COLUMN_FIELDS)
     for name, ref in value.items():
@@ -446,7 +461,9 @@ def _indicator(value: Any, problems: _Problems) -> Indicator | None:
     for key in ("out", "in"):
         items = value.get(key)
         if not isinstance(items, list) or not items:
-            problems.add((*path, key), "expected a list of values (quote them: 'no' and 'on' are booleans in YAML)")
+            problems.add(
+                (*path, key), "expected a list of values (quote them: 'no' and 'on' are booleans in YAML)"
+            )
             return None
         if any(isinstance(i, bool) for i in items):
             problems.add((*path, key), "a value was read as true/false: quote it ('yes', 'no', 'on', 'off')")
@@ -456,7 +473,9 @@ def _indicator(value: Any, problems: _Problems) -> Indicator | None:
     return None if column is None else Indicator(column, lists["out"], lists["in"])
 
 
-def _sign(data: Mapping[str, Any], columns: Mapping[str, Any], indicator: Indicator | None, problems: _Problems) -> str:
+def _sign(
+    data: Mapping[str, Any], columns: Mapping[str, Any], indicator: Indicator | None, problems: _Problems
+) -> str:
     split = "debit" in columns or "credit" in columns
     sign = _choice(data, "sign", SIGNS, "split" if split else "as_is", problems)
     if ("debit" in columns) != ("credit" in columns):
@@ -484,7 +503,9 @@ def _encodings(value: Any, problems: _Problems) -> tuple[str, ...]:
             "".encode(str(name))
             names.append(str(name))
         except LookupError:
-            problems.add(("encoding",), f"'{name}' is not an encoding Python knows (e.g. utf-8-sig, cp1252, latin-1)")
+            problems.add(
+                ("encoding",), f"'{name}' is not an encoding Python knows (e.g. utf-8-sig, cp1252, latin-1)"
+            )
     return tuple(names) or DEFAULT_ENCODINGS
 
 
@@ -536,7 +557,9 @@ def _skip_rows(value: Any, problems: _Problems) -> tuple[RowRule, ...]:
         pattern = _regex(item.get("pattern"), (*path, "pattern"), problems)
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            problems.add((*path, "reason"), "is required: say in plain words why such rows are not transactions")
+            problems.add(
+                (*path, "reason"), "is required: say in plain words why such rows are not transactions"
+            )
         elif column is not None and pattern is not None:
             rules.append(RowRule(column, pattern, reason.strip()))
     return tuple(rules)
@@ -571,11 +594,13 @@ def _account(value: Any, columns: Mapping[str, Any], problems: _Problems) -> str
         return text
     for prefix in ("filename:", "preamble:"):
         if text.startswith(prefix):
-            pattern = _regex(text[len(prefix):], ("account",), problems)
+            pattern = _regex(text[len(prefix) :], ("account",), problems)
             if pattern is not None and pattern.groups != 1:
                 problems.add(("account",), f"the regex after '{prefix}' needs exactly one (group)")
             return text
-    problems.add(("account",), f"'{text}' is not from_column, filename, 'filename:<regex>' or 'preamble:<regex>'")
+    problems.add(
+        ("account",), f"'{text}' is not from_column, filename, 'filename:<regex>' or 'preamble:<regex>'"
+    )
     return None
 
 
@@ -590,7 +615,9 @@ def _check_references(layout: Layout, problems: _Problems) -> None:
     for index, rule in enumerate(layout.skip_rows):
         if not (isinstance(rule.column, str) and rule.column in layout.columns):
             refs.append((("skip_rows", str(index), "column"), rule.column))
-    if layout.keep_if is not None and not (isinstance(layout.keep_if.column, str) and layout.keep_if.column in layout.columns):
+    if layout.keep_if is not None and not (
+        isinstance(layout.keep_if.column, str) and layout.keep_if.column in layout.columns
+    ):
         refs.append((("keep_if", "column"), layout.keep_if.column))
     for path, ref in refs:
         if isinstance(ref, int):
@@ -600,7 +627,9 @@ def _check_references(layout: Layout, problems: _Problems) -> None:
             problems.add(path, f"'{ref}': a file without a header has no column names; use an index")
         elif layout.header is not None and ref not in layout.header:
             hint = difflib.get_close_matches(ref, layout.header, n=1, cutoff=0.6)
-            problems.add(path, f"'{ref}' is not in match.header" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+            problems.add(
+                path, f"'{ref}' is not in match.header" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+            )
 
 
 def header_key(fields: Sequence[str]) -> tuple[str, ...]:
@@ -673,7 +702,9 @@ def _load_presets(signature: tuple[tuple[str, str, int, int], ...]) -> PresetSet
         problems.extend(messages)
         for layout in layouts:
             if layout.id in by_id and by_id[layout.id].kind == kind:
-                problems.append(f"{path}: id '{layout.id}' is also used by {by_id[layout.id].origin}; this one wins")
+                problems.append(
+                    f"{path}: id '{layout.id}' is also used by {by_id[layout.id].origin}; this one wins"
+                )
             by_id[layout.id] = layout
     return PresetSet(tuple(by_id.values()), tuple(problems))
 

@@ -150,7 +150,9 @@ def read_records(body: str, delimiter: str, columns: int, first_line: int) -> tu
     blank lines become all-empty rows (the caller drops them).
     """
     if not body.strip():
-        return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(columns)}), np.array([], dtype=np.int64)
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(columns)}), np.array(
+            [], dtype=np.int64
+        )
     try:
         table = pd.read_csv(
             io.StringIO(body),
@@ -195,7 +197,9 @@ def _record_start_lines(body: str) -> np.ndarray | None:
     return starts
 
 
-def _read_with_csv_module(body: str, delimiter: str, columns: int, first_line: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_with_csv_module(
+    body: str, delimiter: str, columns: int, first_line: int
+) -> tuple[pd.DataFrame, np.ndarray]:
     reader = csv.reader(io.StringIO(body), delimiter=delimiter)
     rows: list[list[str]] = []
     starts: list[int] = []
@@ -289,7 +293,9 @@ def _parse_decorated(text: pd.Series, decimal: str) -> tuple[np.ndarray, pd.Seri
     if decimal == ",":
         digits = pc.replace_substring(digits, ",", ".")
     digits = pc.if_else(valid, digits, pa.scalar(None, pa.string()))
-    numbers = pd.to_numeric(pd.Series(digits.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(dtype="float64")
+    numbers = pd.to_numeric(pd.Series(digits.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(
+        dtype="float64"
+    )
     numbers = np.where(negative.to_numpy(zero_copy_only=False), -numbers, numbers)
     kept = pc.if_else(valid, token, pa.scalar(None, pa.string())).to_numpy(zero_copy_only=False)
     tokens = pd.Series(kept, index=text.index, dtype="object")
@@ -350,7 +356,9 @@ def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
     try:
         return pd.to_datetime(text, format=fmt, errors="coerce", utc=has_offset)
     except (ValueError, OverflowError):
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]" if has_offset else "datetime64[ns]")
+        return pd.Series(
+            pd.NaT, index=text.index, dtype="datetime64[ns, UTC]" if has_offset else "datetime64[ns]"
+        )
 
 
 def _with_trailing_offset(text: pd.Series, naive_format: str) -> pd.Series:
@@ -359,8 +367,12 @@ def _with_trailing_offset(text: pd.Series, naive_format: str) -> pd.Series:
     values = pa.array(text.to_numpy(dtype=object), type=pa.string())
     parts = pc.extract_regex(values, r"^(?P<clock>.*?)\s*(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})$")
     clock = pd.Series(parts.field("clock").to_numpy(zero_copy_only=False), index=text.index, dtype="str")
-    hours = pd.to_numeric(pd.Series(parts.field("hh").to_numpy(zero_copy_only=False)), errors="coerce").to_numpy()
-    minutes = pd.to_numeric(pd.Series(parts.field("mm").to_numpy(zero_copy_only=False)), errors="coerce").to_numpy()
+    hours = pd.to_numeric(
+        pd.Series(parts.field("hh").to_numpy(zero_copy_only=False)), errors="coerce"
+    ).to_numpy()
+    minutes = pd.to_numeric(
+        pd.Series(parts.field("mm").to_numpy(zero_copy_only=False)), errors="coerce"
+    ).to_numpy()
     west = pc.fill_null(pc.equal(parts.field("sign"), "-"), False).to_numpy(zero_copy_only=False)
     sign = np.where(west, -1, 1)
     offset = pd.to_timedelta(sign * (hours * 60 + minutes), unit="min")
