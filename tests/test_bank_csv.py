@@ -274,7 +274,11 @@ def test_bank2ynab_generic_files_direction_column_and_unreadable_rows(shared_fix
     assert reasons["line 71: date 'A null transaction, just to confuse t...' is not a DD.MM.YYYY date"] == [
         71
     ]
-    assert reasons["line 72: direction 'EUR' in column 5 is neither out (O) nor in (I)"] == [72]
+    assert reasons["lines 72, 73, 74: direction 'EUR' in column 5 is neither out (O) nor in (I)"] == [
+        72,
+        73,
+        74,
+    ]
     signed, _ = load(shared_fixtures / "bank_csv/bank2ynab_generic/test_row_format_neg_inflow.csv")
     assert row(signed, 1)["amount"] == -33.87 and row(signed, 10)["amount"] == 24.0
     assert set(signed["currency"]) == {"EUR"}
@@ -484,7 +488,8 @@ def test_after_ten_bad_rows_the_rest_are_grouped(tmp_path):
     _, report = load(file)
     assert report.skipped_total == 25
     grouped = report.skipped["amount is not a number (more lines like those above)"]
-    assert grouped.count == 15 and len(report.skipped) == 11
+    assert grouped.count == 15 and len(report.skipped) == 11  # ten values, each named with its line
+    assert report.skipped["line 3: amount 'oops0' is not a number"].records == [3]
 
 
 # --- The generic detector ----------------------------------------------------------------------

@@ -267,13 +267,19 @@ class _Rows:
     def drop_detailed(
         self, mask: np.ndarray, values: pd.Series, describe: Callable[[str], str], general: str
     ) -> None:
-        """Skip rows naming line and value for the first few, then grouped under ``general``."""
+        """Skip rows naming lines and value for the first few, then grouped under ``general``.
+
+        Rows with the same value share one reason: "lines 72, 73, 74: direction 'EUR' ...".
+        """
         hit = np.flatnonzero(mask & self.alive)
         if not len(hit):
             return
+        by_value: dict[str, list[int]] = {}
         for position in hit[:DETAILED_SKIPS]:
-            line = int(self.lines[position])
-            self.report.skip(line, f"line {line}: {describe(_shown(values.iloc[position]))}")
+            by_value.setdefault(_shown(values.iloc[position]), []).append(int(self.lines[position]))
+        for value, lines in by_value.items():
+            where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+            self.report.skip_many(np.asarray(lines), f"{where}: {describe(value)}")
         if len(hit) > DETAILED_SKIPS:
             self.report.skip_many(
                 self.lines[hit[DETAILED_SKIPS:]], f"{general} (more lines like those above)"
