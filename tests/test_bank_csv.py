@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditor.dataset import import_file
 from auditor.importers import bank_csv, bank_layout
 from auditor.importers.bank_table import normalise_newlines, parse_amounts, parse_dates
-from auditor.importers.base import FileRef
+from auditor.importers.base import BadInput, FileRef, Head, ImportReport, strip_bom
 from auditor.registry import by_id
 from auditor.sources import claim, discover, read_head
 
@@ -696,3 +698,32 @@ def test_account_from_the_file_name_or_the_preamble(tmp_path):
     preamble, _ = load(by_preamble)
     assert set(preamble["source"]) == {"bank:DE12 1203 0000 1234"}
     assert list(preamble["record"]) == [4, 5] and list(preamble["amount"]) == [-800.0, 2100.0]
+
+
+# --- Odd bytes never crash --------------------------------------------------------------------
+
+_SAMPLES = sorted((Path(__file__).parent / "data" / HERE).glob("*.[cC][sS][vV]"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sample=st.sampled_from(_SAMPLES),
+    cut=st.floats(0, 1),
+    edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8),
+)
+def test_cut_or_damaged_statements_give_rows_or_a_message_never_a_crash(tmp_path, sample, cut, edits):
+    data = bytearray(sample.read_bytes())
+    data = data[: int(len(data) * cut)] if cut < 0.9 else data
+    for where, value in edits:
+        if data:
+            data[int(where * (len(data) - 1))] = value
+    file = tmp_path / sample.name
+    file.write_bytes(bytes(data))
+    bank_csv.sniff(Head(FileRef(file), strip_bom(bytes(data))))
+    report = ImportReport(str(file))
+    try:
+        frames = bank_csv.load(FileRef(file), report)
+    except BadInput as problem:
+        assert problem.message
+    else:
+        assert frames["transactions"]["amount"].notna().all()
