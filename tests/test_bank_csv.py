@@ -727,3 +727,21 @@ def test_cut_or_damaged_statements_give_rows_or_a_message_never_a_crash(tmp_path
         assert problem.message
     else:
         assert frames["transactions"]["amount"].notna().all()
+
+
+def test_a_known_header_with_other_dates_is_read_by_the_generic_detector(tmp_path):
+    # first direct's header, but US dates (a day above 12 in the month's place).
+    file = tmp_path / "checking.csv"
+    file.write_text(
+        "Date,Description,Amount,Balance\n"
+        "03/14/2023,PAYROLL ACME,2500.00,3100.00\n"
+        "03/15/2023,GROCERY STORE,-84.20,3015.80\n"
+        "03/20/2023,ELECTRIC CO,-120.00,2895.80\n"
+        "03/28/2023,COFFEE,-4.50,2891.30\n",
+        encoding="utf-8",
+    )
+    transactions, report = load(file)
+    assert report.detail.startswith("generic (confidence")
+    assert transactions["time"].iloc[0] == day("2023-03-14")
+    assert list(transactions["amount"]) == [2500.0, -84.2, -120.0, -4.5]
+    assert any("header is that of first direct" in note for note in report.notes)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -80,6 +80,7 @@ class Choice:
     guess: bank_generic.Guess | None = None
     problems: tuple[str, ...] = ()
     refusal: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _mapping_folder(ref: FileRef) -> Path:
@@ -102,19 +103,34 @@ def choose(head: HeadIndex, ref: FileRef) -> Choice:
                 f"but none of the first 30 lines holds its columns ({wanted})",
             )
         return Choice(Detection(mapping, location, MAPPING_MATCH), problems=tuple(problems))
-    detection = detect_preset(head, ref.name, load_presets().layouts)
-    if detection is not None:
-        return Choice(detection, problems=tuple(problems))
+    preset = detect_preset(head, ref.name, load_presets().layouts)
+    if preset is not None and preset.dates_fit:
+        return Choice(preset, problems=tuple(problems))
+    generic = _generic(head, tuple(problems))
+    if preset is None:
+        return generic
+    # A known header whose dates do not read with the preset's format: another bank (or
+    # country) shares the header. A confident guess reads the file better than the preset.
+    doubt = (
+        f"the header is that of {preset.layout.title}, but its first dates are not "
+        f"{' or '.join(human_format(f) for f in preset.layout.date_formats)}"
+    )
+    if generic.detection is not None and generic.refusal is None:
+        return replace(generic, notes=(f"{doubt}; read by the generic detector instead",))
+    return Choice(preset, problems=tuple(problems), notes=(doubt,))
+
+
+def _generic(head: HeadIndex, problems: tuple[str, ...]) -> Choice:
     guess = bank_generic.detect(head.text[:HEAD_BYTES])
     if guess is None or guess.layout is None:
-        return Choice(None, guess, tuple(problems))
+        return Choice(None, guess, problems)
     location = locate(guess.layout, head)
     if location is None:
-        return Choice(None, guess, tuple(problems))
+        return Choice(None, guess, problems)
     detection = Detection(guess.layout, location, guess.confidence)
     if guess.confidence < GENERIC_THRESHOLD:
-        return Choice(detection, guess, tuple(problems), refusal=guess.refusal(README_HINT))
-    return Choice(detection, guess, tuple(problems))
+        return Choice(detection, guess, problems, refusal=guess.refusal(README_HINT))
+    return Choice(detection, guess, problems)
 
 
 def _named_columns(layout: Layout) -> list[str]:
@@ -173,6 +189,7 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     head_text = normalise_newlines(detection_text(data[: 4 * HEAD_BYTES]))
     choice = choose(HeadIndex(head_text), ref)
     report.notes.extend(f"preset problem: {p}" for p in choice.problems)
+    report.notes.extend(choice.notes)
     if choice.refusal:
         raise BadInput(choice.refusal)
     if choice.detection is None:

@@ -11,7 +11,7 @@ little. A user's preset beats a shipped one on a tie; a mapping file beats every
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -76,7 +76,7 @@ class Detection:
     layout: Layout
     location: Location
     confidence: float
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    dates_fit: bool = True  # the first dates below the header read with the layout's format
 
 
 def _delimiters(layout: Layout) -> Sequence[str]:
@@ -200,17 +200,17 @@ def detect_preset(head: HeadIndex, file_name: str, layouts: Iterable[Layout]) ->
         location = locate(layout, head)
         if location is None:
             continue
-        if layout.header is not None:
-            confidence = HEADER_MATCH if dates_fit(layout, location, head) else HEADER_WRONG_DATES
-        else:
-            confidence = HEADERLESS_MATCH if dates_fit(layout, location, head) else 0.0
-        if confidence <= 0:
-            continue
+        fits = dates_fit(layout, location, head)
+        if layout.header is None and not fits:
+            continue  # a headerless shape is recognised by its dates among others
+        confidence = (
+            (HEADER_MATCH if layout.header is not None else HEADERLESS_MATCH) if fits else HEADER_WRONG_DATES
+        )
         if layout.filename is not None and layout.filename.search(file_name):
             confidence += FILENAME_BONUS
         user = 1 if layout.kind == "user preset" else 0
         confidence = min(confidence + USER_BONUS * user, 0.98)
-        candidate = (confidence, user, layout.id, Detection(layout, location, confidence))
+        candidate = (confidence, user, layout.id, Detection(layout, location, confidence, fits))
         # Highest confidence, then the user's own preset, then the id for determinism.
         if best is None or (candidate[0], candidate[1], _reverse(candidate[2])) > (
             best[0],
