@@ -14,6 +14,7 @@ from auditor.importers.base import Importer
 # Module names under auditor.importers, each exporting IMPORTERS (a tuple of Importer).
 _MODULES: tuple[str, ...] = (
     # Google location history, every generation
+    "google_records",
     "google_semantic",
     "google_extras",
     # Other location trackers
