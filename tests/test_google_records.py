@@ -20,7 +20,7 @@ import pytest
 from auditor import model
 from auditor.dataset import import_file
 from auditor.importers import google_records
-from auditor.importers.base import FileRef
+from auditor.importers.base import FileRef, Head
 from auditor.importers.google_records import IMPORTERS, TIMEZONE_NOTE, sniff
 from auditor.registry import REGISTRY
 from auditor.sources import claim, discover, read_head
@@ -72,8 +72,6 @@ def test_sniff_is_zero_on_every_other_fixture(shared_fixtures: Path) -> None:
 
 def test_sniff_scores() -> None:
     def head_of(data: bytes) -> float:
-        from auditor.importers.base import Head
-
         return sniff(Head(FileRef(Path("x.json")), data))
 
     assert sniff(read_head(FileRef(SAMPLES / "Records.json"))) == pytest.approx(0.95)

@@ -46,8 +46,8 @@ Size is the hard part: real files are 0.5-2 GB and 1-6 million points
 
 Records that cannot be used are skipped with a reason and their index in the
 ``locations`` array: no or non-integer coordinates, coordinates off the globe, no time,
-a time that does not parse, or a time outside the plausible window
-(``parsing.out_of_range``).
+a time that does not parse, or a time outside the plausible window of
+``parsing.out_of_range`` (``parsing.EARLIEST`` to ``parsing.LATEST``).
 """
 
 from __future__ import annotations
