@@ -149,6 +149,17 @@ def test_arc_day_modes_visits_and_line_numbers() -> None:
     assert not report.skipped
 
 
+def test_gpslogger_gpx_reads_only_gpx_fields() -> None:
+    path = SAMPLES / "gpslogger_garmin.gpx"
+    frames, report = load(path)
+    points = frames["points"]
+    assert list(points["record"]) == [line_of(path, "<trkpt", 0), line_of(path, "<trkpt", 1)]
+    assert points["time"][1] == pd.Timestamp("2024-09-14T06:02:40.120Z")
+    assert list(points["altitude_m"]) == pytest.approx([519.2, 519.9])
+    assert points["speed_mps"].isna().all() and points["activity"].isna().all()
+    assert not report.skipped and len(frames["visits"]) == 0
+
+
 def test_gpx_1_0_routes_waypoints_and_speed() -> None:
     path = SAMPLES / "gpx10_route.gpx"
     frames, report = load(path)
