@@ -19,6 +19,7 @@ _MODULES: tuple[str, ...] = (
     "google_extras",
     # Other location trackers
     "gpx",
+    "owntracks",
     # Banks and cards
     "bank_csv",
     "ofx",
