@@ -20,6 +20,7 @@ _MODULES: tuple[str, ...] = (
     # Other location trackers
     "gpx",
     "owntracks",
+    "overland",
     # Banks and cards
     "bank_csv",
     "ofx",
