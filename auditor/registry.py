@@ -21,6 +21,7 @@ _MODULES: tuple[str, ...] = (
     "gpx",
     "owntracks",
     "overland",
+    "gpslogger",
     # Banks and cards
     "bank_csv",
     "ofx",
