@@ -22,6 +22,7 @@ _MODULES: tuple[str, ...] = (
     "owntracks",
     "overland",
     "gpslogger",
+    "polarsteps",
     # Banks and cards
     "bank_csv",
     "ofx",
