@@ -54,15 +54,20 @@ def check_regex(pattern: str) -> str:
 
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are allowed")
+    options = re2.Options()
+    options.log_errors = False  # the message goes into the located issue, not to stderr
     try:
-        re2.compile(pattern)
+        re2.compile(pattern, options)
     except re2.error as problem:
+        reason = problem.args[0] if problem.args else problem
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
         hint = ""
         if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern:
             hint = "; RE2 has no lookaround: match the wider text or combine with 'not'"
         elif re.search(r"\\[1-9]", pattern):
             hint = "; RE2 has no backreferences"
-        raise ValueError(f"not a valid RE2 regular expression: {problem}{hint}") from None
+        raise ValueError(f"not a valid RE2 regular expression: {reason}{hint}") from None
     return pattern
 
 

@@ -33,6 +33,7 @@ CHECKS: dict[str, str] = {
     "duplicate-key": "the same key twice in one mapping",
     "unknown-key": "a key the format does not have (with the nearest valid key)",
     "unknown-operator": "an operator not in the operator table",
+    "unknown-measure": "a measure not in the measure table",
     "missing-key": "a required key is missing",
     "wrong-value": "a value of the wrong type or out of range",
     "duplicate-rule-id": "two rules with the same id",

@@ -25,6 +25,8 @@ from auditor.packs.issues import Issue, describe, did_you_mean, one_of
 from auditor.packs.yamlsafe import MAX_BYTES, Located, load_yaml
 
 SIGNALS_FILE = "signals.yaml"
+_UNSAFE = {"yaml-limits", "yaml-tag", "yaml-merge", "yaml-key"}
+_CUSTOM_CHECKS = {"unknown_measure": "unknown-measure"}
 LISTS_DIR = "lists"
 
 
@@ -100,10 +102,11 @@ def load_pack(
     located, issues = load_yaml(text, file)
     loaded.issues.extend(issues)
     loaded.located = located
-    if located is None:
-        return loaded
+    if located is None or any(i.check in _UNSAFE for i in issues):
+        return loaded  # validating what a refused document left behind only adds noise
     if not isinstance(located.data, dict):
-        loaded.issues.append(Issue(file, 1, 1, "wrong-value", f"found {describe(located.data)}; expected a pack: a mapping with id, title, rules..."))
+        loaded.issues.append(Issue(file, *located.where(()), "wrong-value",
+                                   f"found {describe(located.data)}; expected a pack: a mapping with id, title, rules..."))  # fmt: skip
         return loaded
     header = _validate(fmt.PackHeader, located.data, located, file, (), loaded.issues)
     rules = _validate_rules(located, file, loaded.issues)
@@ -275,10 +278,24 @@ def translate(error: ValidationError, located: Located, file: str, root: type[Ba
         raw = tuple(item["loc"])
         path = prefix + _data_path(raw)
         grouped.setdefault(path, []).append({**item, "raw": raw})
+    misspelt = {
+        (path[:-1], suggestion)
+        for path, items in grouped.items()
+        if items[0]["type"] == "extra_forbidden"
+        for suggestion in [_suggested(path[-1], _allowed_keys(root, items[0]["raw"][:-1]) or [])]
+        if suggestion
+    }
     issues = []
     for path, items in grouped.items():
+        if items[0]["type"] == "missing" and (path[:-1], path[-1]) in misspelt:
+            continue  # "unknown key 'thresold' (did you mean 'threshold'?)" already says it
         issues.append(_issue(path, items, located, file, root))
     return issues
+
+
+def _suggested(found: object, choices: list[str]) -> str | None:
+    hint = did_you_mean(found, choices)
+    return hint.split("'")[1] if hint else None
 
 
 def _data_path(loc: tuple) -> tuple:
@@ -329,6 +346,8 @@ def _issue(path: tuple, items: list[dict], located: Located, file: str, root: ty
         return Issue(file, *located.where(path), "wrong-value",
                      f"found {describe(found)}; expected an id of lower-case letters, digits, '.', '_' or '-' (e.g. late-fees)")  # fmt: skip
     message = first["msg"].removeprefix("Value error, ")
+    if kind in _CUSTOM_CHECKS:
+        return Issue(file, *located.where(path), _CUSTOM_CHECKS[kind], message)
     if message.startswith("Input should be "):
         message = f"found {describe(found)}; expected {message.removeprefix('Input should be ')}"
     elif kind in ("too_short", "too_long") and isinstance(found, (list, dict)):

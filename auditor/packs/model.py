@@ -67,7 +67,7 @@ def parse_duration(text: str) -> tuple[int, str]:
     found = DURATION.match(str(text).strip())
     if not found or int(found.group(1)) == 0:
         raise PydanticCustomError(
-            "duration", "found {found!r}; expected a duration like 90d, 6w, 12mo or 2y", {"found": text}
+            "duration", "found '{found}'; expected a duration like 90d, 6w, 12mo or 2y", {"found": text}
         )
     return int(found.group(1)), found.group(2)
 
@@ -75,7 +75,7 @@ def parse_duration(text: str) -> tuple[int, str]:
 def _duration(value: object) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError(
-            "duration", "found {found!r}; expected a duration like 90d, 6w, 12mo or 2y", {"found": value}
+            "duration", "found '{found}'; expected a duration like 90d, 6w, 12mo or 2y", {"found": value}
         )
     parse_duration(value)
     return value.strip()
@@ -100,7 +100,7 @@ TestsModel = create_model(
 def _at_least_one_test(model: BaseModel) -> BaseModel:
     if not model.model_dump(exclude_none=True):
         raise PydanticCustomError(
-            "no_operator", "no operator given; expected one of the operators, e.g. {{contains: coffee}}"
+            "no_operator", "no operator given; expected one of the operators, e.g. {contains: coffee}"
         )
     return model
 
@@ -191,13 +191,13 @@ def _measure_before(value: Any) -> Any:
         if measure is None:
             raise PydanticCustomError(
                 "unknown_measure",
-                "unknown measure {found!r}{hint}; expected {expected}",
+                "unknown measure '{found}'{hint}; expected {expected}",
                 {"found": value, "hint": did_you_mean(value, MEASURES), "expected": one_of(MEASURES)},
             )
         if measure.default is None:
             raise PydanticCustomError(
                 "measure_argument",
-                "the measure {found!r} needs an argument, e.g. {example}",
+                "the measure '{found}' needs an argument, e.g. {example}",
                 {"found": value, "example": measure.example.removeprefix("measure: ")},
             )
         return {value: measure.default}
@@ -283,11 +283,11 @@ class Basis(Strict):
             return {"design": ""}
         if value == "practice":
             raise PydanticCustomError(
-                "basis_actor", "'practice' must name the actor: basis: {{practice: Experian Boost}}"
+                "basis_actor", "'practice' must name the actor: basis: {practice: Experian Boost}"
             )
         if isinstance(value, str):
             raise PydanticCustomError(
-                "basis", "found {found!r}; expected 'design' or {{practice: <actor>}}", {"found": value}
+                "basis", "found '{found}'; expected 'design' or {practice: <actor>}", {"found": value}
             )
         return value
 

@@ -187,7 +187,7 @@ class _Walker:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._issue(key_node, "yaml-key", "a key must be plain text, not a list or mapping")
                 continue
-            if key_node.value == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.value == "<<" and not key_node.style:
                 self._issue(key_node, "yaml-merge", "merge keys (<<) are not supported in packs",
                             "repeat the keys, or put an anchor on the whole value")  # fmt: skip
                 continue
