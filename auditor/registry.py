@@ -17,6 +17,7 @@ _MODULES: tuple[str, ...] = (
     "google_records",
     "google_semantic",
     "google_extras",
+    "google_ondevice",
     # Other location trackers
     "gpx",
     "owntracks",
