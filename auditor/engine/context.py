@@ -198,7 +198,10 @@ class AuditData:
                 self.frames[name] = frame
         self.now = _utc(now)
         self.timezone = timezone
-        self.given_derived = dict(derived_tables or {})
+        self.given_derived = {
+            name: derived.conform(name, frame) if name in derived.REGISTRY else frame
+            for name, frame in (derived_tables or {}).items()
+        }
         self._shared: dict[Hashable, object] = {}
         self._per_variant: dict[Hashable, dict[Hashable, object]] = {}
 
