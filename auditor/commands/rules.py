@@ -113,7 +113,7 @@ def _test(loaded: list[LoadedPack], args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return EXIT_FAILED if failed or broken else EXIT_OK
-    out = Console(highlight=False, soft_wrap=False)
+    out = Console(highlight=False, soft_wrap=True)  # given rows stay one per line, whole
     table = Table(show_edge=False, padding=(0, 1))
     for column in ("Pack", "Rule", "Case", "Expected", "Got", "Value", ""):
         table.add_column(column, overflow="fold")
