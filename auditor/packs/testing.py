@@ -53,6 +53,9 @@ def case_frames(case: Case, label: str) -> tuple[dict[str, pd.DataFrame], dict[s
                 text = data[column.name].astype("string")
                 if table == "transactions" and column.name == "time" and "has_time" not in data:
                     data["has_time"] = (text.str.len() > 10).fillna(False).astype(bool)
+                    if "utc_offset_min" not in data:
+                        # as importers store date-only rows: the local date at 00:00, offset 0
+                        data["utc_offset_min"] = pd.array([pd.NA if t else 0 for t in data["has_time"]], dtype="Int32")
                 data[column.name] = pd.to_datetime(text, utc=True, format="ISO8601")
         if table in model.KINDS:
             data = data.assign(
