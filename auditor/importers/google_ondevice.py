@@ -236,7 +236,7 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
         "points": _points(ref, report, parts, times),
     }
     _note_segments(report, parts)
-    _note_raw_signals(report, parts.raw_signals, parts.has_position)
+    _note_raw_signals(report, parts)
     if parts.profile is not None:
         _note_frequent_places(report, parts.profile)
     return frames
@@ -291,7 +291,9 @@ class _Parts:
     profile: _Profile | None
 
     def __post_init__(self) -> None:
-        self.has_position = ~_is_none(_values(self.raw_signals, "position"))
+        # Every raw signal's position (None for the other kinds), read once for all users.
+        self.positions: list[_Position | None] = _values(self.raw_signals, "position")
+        self.has_position = ~_is_none(self.positions)
 
 
 def _numbered(items: list[Any]) -> tuple[list[Any], np.ndarray]:
@@ -694,7 +696,7 @@ def _raw_points(report: ImportReport, parts: _Parts) -> dict[str, Any] | None:
     has_position = parts.has_position
     if not has_position.any():
         return None
-    positions: list[_Position] = list(compress(_values(parts.raw_signals, "position"), has_position))
+    positions: list[_Position] = list(compress(parts.positions, has_position))
     texts = parsing.arrow_strings(_values(positions, "LatLng"))
     stamps = parsing.arrow_strings(_values(positions, "timestamp"))
     lat, lon = _coordinates(texts)
@@ -732,17 +734,18 @@ def _note_segments(report: ImportReport, parts: _Parts) -> None:
     report.skip_many(empty, "segment has none of visit, activity, timelinePath or timelineMemory")
 
 
-def _note_raw_signals(report: ImportReport, signals: list[_RawSignal], positions: np.ndarray) -> None:
-    if not signals:
-        return
-    activity_records = ~_is_none(_values(signals, "activityRecord"))
-    wifi_scans = ~_is_none(_values(signals, "wifiScan"))
+def _note_raw_signals(report: ImportReport, parts: _Parts) -> None:
+    """Count the raw signals without a position (a few hundred thousand at most), by kind."""
+    others: list[_RawSignal] = list(compress(parts.raw_signals, ~parts.has_position))
+    activity_records = len(others) - _values(others, "activityRecord").count(None)
+    wifi_scans = len(others) - _values(others, "wifiScan").count(None)
+    unknown = sum(1 for s in others if s.activityRecord is None and s.wifiScan is None)
     unread = [
-        f"{int(count)} {name}"
+        f"{count} {name}"
         for name, count in (
-            ("activityRecord (activity guesses)", activity_records.sum()),
-            ("wifiScan (nearby access points)", wifi_scans.sum()),
-            ("of another kind", (~(positions | activity_records | wifi_scans)).sum()),
+            ("activityRecord (activity guesses)", activity_records),
+            ("wifiScan (nearby access points)", wifi_scans),
+            ("of another kind", unknown),
         )
         if count
     ]

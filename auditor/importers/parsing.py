@@ -196,7 +196,8 @@ def iso_offsets_minutes_fast(values: Any) -> pd.Series:
     """:func:`iso_offsets_minutes` for columns of millions: the same results, about 20x faster.
 
     Times that end in ``+HH:MM``, ``-HH:MM`` or ``Z`` are read from their last six
-    characters in pyarrow; any other string goes through :func:`iso_offsets_minutes`.
+    characters in pyarrow, once per distinct ending (a file holds a handful); any other
+    string goes through :func:`iso_offsets_minutes`.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -205,24 +206,36 @@ def iso_offsets_minutes_fast(values: Any) -> pd.Series:
     text = arrow_strings(values)
     if text is None:
         return iso_offsets_minutes(pd.Series(_listed(values), index=index, dtype=object)).set_axis(index)
-    tail = pc.utf8_slice_codeunits(text, -6)
-    numeric = pc.fill_null(pc.match_substring_regex(tail, _FAST_OFFSET), False)
-    zulu = pc.fill_null(pc.match_substring_regex(tail, "[Zz]$"), False)
-    digits = pc.if_else(numeric, tail, pa.scalar("+00:00", pa.large_string()))
-    hours = pc.cast(pc.utf8_slice_codeunits(digits, 1, 3), pa.int32()).to_numpy()
-    minutes = pc.cast(pc.utf8_slice_codeunits(digits, 4, 6), pa.int32()).to_numpy()
-    negative = pc.starts_with(digits, "-").to_numpy(zero_copy_only=False)
-    total = hours * 60 + minutes
-    total = np.where(negative, -total, total)
-    numeric_np = numeric.to_numpy(zero_copy_only=False)
-    zulu_np = zulu.to_numpy(zero_copy_only=False)
-    result = pd.array(total, dtype="Int32")
-    result[~(numeric_np | zulu_np)] = pd.NA
-    other = ~(numeric_np | zulu_np) & text.is_valid().to_numpy(zero_copy_only=False)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    endings = pc.utf8_slice_codeunits(text, -6).dictionary_encode()
+    minutes, readable = _ending_minutes(endings.dictionary)
+    codes = pc.fill_null(endings.indices, 0).to_numpy(zero_copy_only=False)
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    result = pd.array(minutes[codes], dtype="Int32") if len(minutes) else pd.array(codes, dtype="Int32")
+    fast = present & readable[codes] if len(minutes) else np.zeros(len(text), dtype=bool)
+    result[~fast] = pd.NA
+    other = present & ~fast
     if other.any():
         slow = iso_offsets_minutes(pd.Series(text.filter(pa.array(other)).to_pylist(), dtype=object))
         result[other] = slow.to_numpy()
     return pd.Series(result, index=index)
+
+
+def _ending_minutes(endings: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes for each distinct six-character ending, and whether the fast reading applies."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numeric = pc.fill_null(pc.match_substring_regex(endings, _FAST_OFFSET), False)
+    zulu = pc.fill_null(pc.match_substring_regex(endings, "[Zz]$"), False).to_numpy(zero_copy_only=False)
+    digits = pc.if_else(numeric, endings, pa.scalar("+00:00", endings.type))
+    hours = pc.cast(pc.utf8_slice_codeunits(digits, 1, 3), pa.int32()).to_numpy()
+    minutes = pc.cast(pc.utf8_slice_codeunits(digits, 4, 6), pa.int32()).to_numpy()
+    total = hours * 60 + minutes
+    total = np.where(pc.starts_with(digits, "-").to_numpy(zero_copy_only=False), -total, total)
+    numeric = numeric.to_numpy(zero_copy_only=False)
+    return np.where(zulu & ~numeric, 0, total), numeric | zulu
 
 
 def iso_to_utc_fast(values: Any) -> pd.Series:
