@@ -321,7 +321,7 @@ def _issue(path: tuple, items: list[dict], located: Located, file: str, root: ty
         check = "unknown-operator" if is_operator else "unknown-key"
         what = "operator" if is_operator else "key"
         hint = ""
-        if isinstance(key, str) and key in ("all", "any", "not") or (allowed and {"all", "any", "not"} & set(allowed)):
+        if allowed and {"all", "any", "not"} & set(allowed):  # a field test beside all / any / not
             hint = "all / any / not stand alone in their mapping: put other tests inside their list"
         expected = f"; expected {one_of(allowed)}" if allowed else ""
         return Issue(file, *located.where_key(path), check, f"unknown {what} '{key}'{did_you_mean(key, allowed or [])}{expected}", hint=hint)
