@@ -250,6 +250,12 @@ class LifeBuilder:
         """True with the given probability, scaled by density (countable habits only)."""
         return self.rng.random() < min(1.0, probability * self.density)
 
+    def times(self, rate: float) -> int:
+        """How many times a habit happens today: ``rate`` a day on average, scaled by density."""
+        expected = rate * self.density
+        whole = int(expected)
+        return whole + (1 if self.rng.random() < expected - whole else 0)
+
     def money(self, low: float, high: float) -> float:
         return round(self.rng.uniform(low, high), 2)
 

@@ -213,7 +213,7 @@ def write(life: Life, points: Points, truth: Truth, run: Run) -> Bundle:
     checking = [p for p in life.payments if p.account == "checking"]
     card = [p for p in life.payments if p.account == "card"]
     ofx_name = f"statement-{ACCOUNT_NUMBER[-4:]}-{export:%Y%m%d}.ofx"
-    null_at = next(i for i, p in enumerate(checking) if p.name == "PECO ENERGY" and i > len(checking) // 2)
+    null_at = next((i for i, p in enumerate(checking) if p.name == "PECO ENERGY" and i > len(checking) // 2), None)
     bundle.add(
         ofx_name,
         bank.ofx_statement(life, checking, 6420.35, "Liberty Bell FCU", "2561", "236084285", ACCOUNT_NUMBER, truth, ofx_name, run.export_time, null_amount=null_at),

@@ -106,6 +106,7 @@ def simulate(b: LifeBuilder, run: Run) -> None:
             physio_sessions += 1
             _physio(b, day, home)
         pharmacy_day = day.day == 5
+        _everyday(b, day, on_night)
         if on_night:
             if post_night and b.chance(0.25):
                 _tesco(b, day, home)
@@ -138,6 +139,23 @@ def _money_of_the_day(b: LifeBuilder, day: date, home: Place, move_day: date) ->
         b.pay(b.at(day, 1.0), salary, "WHITECHAPEL HOSPITALS NHS SALARY", name="Whitechapel Hospitals NHS Trust", type="Bacs (Direct Credit)", category="Income", tags=("stable-income",))
     if day.day == 28:
         b.pay(b.at(day, 9.0), -400.00, "Savings", name="Savings", type="Pot transfer", category="Savings", tags=("cash-buffer",))
+
+
+EVERYDAY = (
+    ("Pret A Manger", ("PRET A MANGER", "LONDON"), "Eating out", 3.2, 8.9),
+    ("TfL", ("TFL TRAVEL CH", "TFL.GOV.UK/CP"), "Transport", 1.75, 8.1),
+    ("Sainsbury's", ("SAINSBURYS S/MKTS", "LONDON"), "Groceries", 4.5, 26.0),
+    ("Amazon", ("AMAZON.CO.UK*RT4KJ2", "AMAZON.CO.UK"), "Shopping", 6.99, 34.0),
+    ("Greggs", ("GREGGS PLC", "LONDON"), "Eating out", 1.9, 6.5),
+)
+
+
+def _everyday(b: LifeBuilder, day: date, on_night: bool) -> None:
+    """Small card payments in waking hours: lunch, a bus, a few groceries, an online order."""
+    for _ in range(b.times(1.3)):
+        name, descriptor, category, low, high = b.rng.choice(EVERYDAY)
+        hour = b.rng.uniform(15.0, 18.3) if on_night else b.rng.uniform(11.0, 21.0)
+        _card(b, b.at(day, hour), b.money(low, high), name, descriptor, category)
 
 
 def _move(b: LifeBuilder, day: date, home: Place) -> None:

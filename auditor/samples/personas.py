@@ -23,9 +23,9 @@ DECADE = replace(
     summary="the night-shift nurse's routine over a decade, at benchmark density (not shipped)",
     start=persona_nurse.PERSONA.start.replace(year=2014),
     years=10.0,
-    density=4.0,
+    density=8.0,
     shipped=False,
-    point_seconds=(480.0, 45.0),
+    point_seconds=(130.0, 12.0),
 )
 
 PERSONAS: dict[str, Persona] = {

@@ -211,7 +211,7 @@ def semantic_months(life: Life, device_tag: int, truth: Truth, archive_name: str
         for index, (_, _, item) in enumerate(items):
             if isinstance(item, Stay):
                 objects.append(_place_visit(item, device_tag))
-                truth.mark(item.tags, f"{archive_name}!{path}", "visits", index, item.place.name)
+                truth.mark(item.tags, f"{archive_name}!{path}", "visits", index, item.place.address)
             else:
                 objects.append(_activity_segment(item, device_tag))
                 truth.mark(item.tags, f"{archive_name}!{path}", "activities", index, item.mode)
