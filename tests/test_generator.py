@@ -8,8 +8,7 @@ import io
 import json
 import time
 import zipfile
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 
 import pytest
 
@@ -19,8 +18,6 @@ from auditor.samples.life import LifeBuilder, Place, sample_points
 from auditor.samples.output import Archive, Bundle, write_atomic
 from auditor.samples.personas import PERSONAS, SHIPPED
 from auditor.samples.truth import Truth
-
-UTC = timezone.utc
 
 
 def _rendered(bundle: Bundle) -> dict[str, bytes]:

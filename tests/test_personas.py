@@ -8,7 +8,7 @@ them) and compares with ``truth.json``, the generator's account of what it plant
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +17,9 @@ import yaml
 
 from auditor.dataset import import_file
 from auditor.importers.base import FileRef
-from auditor.sources import claim, discover
 from auditor.samples import generate
 from auditor.samples.personas import PERSONAS, SHIPPED
+from auditor.sources import claim, discover
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_exports"
@@ -30,7 +30,7 @@ def truth_of(persona: str) -> dict:
     return json.loads((SAMPLES / persona / "truth.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def claimed(persona: str) -> dict[str, tuple[FileRef, str]]:
     """Every claimed file of a persona by its path inside the folder: (ref, importer id)."""
     folder = SAMPLES / persona
@@ -39,7 +39,7 @@ def claimed(persona: str) -> dict[str, tuple[FileRef, str]]:
     return {_relative(c.ref, folder): (c.ref, c.importer.id) for c in claims}
 
 
-@lru_cache(maxsize=None)
+@cache
 def loaded(persona: str, file: str):
     ref, importer_id = claimed(persona)[file]
     from auditor.registry import by_id
@@ -176,7 +176,7 @@ def test_every_planted_signal_is_in_the_shared_vocabulary(persona):
     assert signals == set(PERSONAS[persona].signals), "a described signal was never planted"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _records_of(persona: str, file: str) -> tuple[str, list]:
     """A file's records as the file holds them, split without any importer."""
     ref, _ = claimed(persona)[file]

@@ -24,12 +24,10 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-
-UTC = timezone.utc
 
 # Metres per second by the way a journey is made (door to door, waits included).
 SPEED_MPS = {

@@ -23,7 +23,7 @@ is ``placeID``, activity types lower case with spaces, semantic types Title case
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,6 @@ from auditor.samples.formatting import float32, iso_local, iso_z_ms
 from auditor.samples.life import Life, Move, Points, Stay
 from auditor.samples.truth import Truth
 
-UTC = timezone.utc
 PATH_WINDOW = timedelta(hours=2)
 RAW_SIGNAL_DAYS = 14
 

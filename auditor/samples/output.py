@@ -15,10 +15,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 Chunks = Callable[[], Iterator[bytes]]
-Content = Union[bytes, Chunks]
+Content = bytes | Chunks
 ZipTime = tuple[int, int, int, int, int, int]
 
 

@@ -14,10 +14,12 @@ def persona_readme(persona: Persona, life: Life, run: Run, bundle: Bundle, truth
     lines = [
         f"# {persona.name}: {persona.summary}",
         "",
-        f"{run.days} days ({run.first_day:%-d %B %Y} to {run.last_day:%-d %B %Y}) of a synthetic person's life, "
-        f"time zone {persona.timezone}, written by `auditor samples generate --persona {persona.name} --seed {run.seed}` "
-        "in the providers' real export formats. Nothing here is real: names, places, accounts and identifiers are "
-        "invented; e-mail addresses use the reserved `.invalid` domain.",
+        (
+            f"{run.days} days ({run.first_day:%-d %B %Y} to {run.last_day:%-d %B %Y}) of a synthetic person's life, "
+            f"time zone {persona.timezone}, written by `auditor samples generate --persona {persona.name} --seed {run.seed}` "
+            "in the providers' real export formats. Nothing here is real: names, places, accounts and identifiers are "
+            "invented; e-mail addresses use the reserved `.invalid` domain."
+        ),
         "",
         "## The story",
         "",
@@ -39,8 +41,10 @@ def persona_readme(persona: Persona, life: Life, run: Run, bundle: Bundle, truth
         "",
         "## Planted signals",
         "",
-        "Tags from `rules/signals.yaml`. Record numbers in `truth.json` follow the importers: CSV line "
-        "(1-based, header counted), JSON array index (0-based), OFX transaction position (0-based).",
+        (
+            "Tags from `rules/signals.yaml`. Record numbers in `truth.json` follow the importers: CSV line "
+            "(1-based, header counted), JSON array index (0-based), OFX transaction position (0-based)."
+        ),
         "",
         "| signal | in this story | records |",
         "| --- | --- | --- |",
@@ -52,8 +56,10 @@ def persona_readme(persona: Persona, life: Life, run: Run, bundle: Bundle, truth
         "",
         "## Deliberately malformed records",
         "",
-        "Each is broken on purpose, so that `auditor sources` shows exactly these as skipped and everything "
-        "else as read:",
+        (
+            "Each is broken on purpose, so that `auditor sources` shows exactly these as skipped and everything "
+            "else as read:"
+        ),
         "",
     ]
     for broken in counts["malformed"]:  # type: ignore[union-attr]
@@ -63,8 +69,10 @@ def persona_readme(persona: Persona, life: Life, run: Run, bundle: Bundle, truth
         "",
         "## The same life in every source",
         "",
-        f"`truth.json` lists {len(linked)} events seen by several sources at once (`linked_events`), "  # type: ignore[arg-type]
-        "each with its time, place and the records of every file that shows it.",
+        (
+            f"`truth.json` lists {len(linked)} events seen by several sources at once (`linked_events`), "  # type: ignore[arg-type]
+            "each with its time, place and the records of every file that shows it."
+        ),
         "",
     ]
     return "\n".join(lines) + "\n"

@@ -22,14 +22,13 @@ formats.md names, nothing invented beside them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from auditor.samples.formatting import csv_text, iso_z_ms
 from auditor.samples.life import Life, Order, Ride
 from auditor.samples.output import Archive, ZipTime
 from auditor.samples.truth import Truth
 
-UTC = timezone.utc
 UBER_ROOT = "Uber Data"
 
 TRIPS_2023 = [
@@ -53,14 +52,8 @@ TRIPS_2023 = [
     "is_scheduled_trip", "is_airport_trip", "tip_amount_local_currency", "tip_currency_code", "payment_type",
     "client_app_version", "card_number",
 ]  # fmt: skip
-TRIPS_2025 = (
-    "city,product_type,status,request_time,begin_trip_time,begintrip_lat,begintrip_lng,begintrip_address,"
-    "dropoff_time,dropoff_lat,dropoff_lng,dropoff_address,distance,fare_currency,fare_amount"
-).split(",")
-USER_ORDERS = (
-    "City_Name,Restaurant_Name,Request_Time_Local,Final_Delivery_Time_Local,Order_Status,Item_Name,Item_quantity,"
-    "Customizations,Customization_Cost_Local,Special_Instructions,Item_Price,Order_Price,Currency"
-).split(",")
+TRIPS_2025 = ["city", "product_type", "status", "request_time", "begin_trip_time", "begintrip_lat", "begintrip_lng", "begintrip_address", "dropoff_time", "dropoff_lat", "dropoff_lng", "dropoff_address", "distance", "fare_currency", "fare_amount"]
+USER_ORDERS = ["City_Name", "Restaurant_Name", "Request_Time_Local", "Final_Delivery_Time_Local", "Order_Status", "Item_Name", "Item_quantity", "Customizations", "Customization_Cost_Local", "Special_Instructions", "Item_Price", "Order_Price", "Currency"]
 PROFILE = ["First Name", "Last Name", "E-Mail", "Mobile", "Rating", "Signup Date", "Signup Lat", "Signup Lng"]
 CURRENCY_NAMES = {"USD": "United States Dollar", "EUR": "Euro", "GBP": "British Pound"}
 USD_PER = {"USD": 1.0, "GBP": 1.27, "EUR": 1.09}
