@@ -342,14 +342,15 @@ class LifeBuilder:
         leave: datetime,
         until: datetime,
         currency: str,
-        tariff: tuple[float, float, float],
+        tariff: tuple[float, float, float, float],
         tags: tuple[str, ...] = (),
         product: str = "UberX",
         stay_tags: tuple[str, ...] = (),
     ) -> Ride:
         """Leave the current place at ``leave`` in a ride and stay at ``dest`` until ``until``.
 
-        ``tariff`` is (base, per mile, per minute); the fare follows the ride's length.
+        ``tariff`` is (base, per mile, per minute, minimum fare); the fare follows the ride's
+        length, with the swing that traffic and demand pricing give real fares.
         """
         current = self.here
         assert current is not None, "a ride starts from somewhere"
@@ -357,8 +358,9 @@ class LifeBuilder:
         leave = current.end
         journey = self.travel_time(current.place, dest, "IN_PASSENGER_VEHICLE")
         miles = metres_between(current.place, dest) * 1.3 / 1609.344
-        base, per_mile, per_minute = tariff
-        fare = round(base + per_mile * miles + per_minute * journey.total_seconds() / 60, 2)
+        base, per_mile, per_minute, minimum = tariff
+        metered = base + per_mile * miles + per_minute * journey.total_seconds() / 60
+        fare = round(max(minimum, metered) * self.rng.uniform(0.95, 1.35), 2)
         requested = leave - timedelta(minutes=self.rng.randint(3, 8), seconds=self.rng.randint(0, 59))
         ride = self.ride(Ride(provider, requested, leave, leave + journey, current.place, dest, fare, currency, "completed", product, 1.0, tags))
         self.stay(dest, leave + journey, max(until, leave + journey + timedelta(minutes=5)), "IN_PASSENGER_VEHICLE", stay_tags, ride)

@@ -23,7 +23,7 @@ from auditor.samples.spec import Persona, Run
 from auditor.samples.truth import Truth
 
 NAME = "comfortable-commuter"
-LYFT_TARIFF = (2.5, 1.35, 0.32)
+LYFT_TARIFF = (2.5, 1.35, 0.32, 8.0)  # base, per mile, per minute, minimum
 
 HOME = Place("commuter-home", "Home", "418 Pine St, Philadelphia, PA 19106, USA", 39.944512, -75.148703, "home", "TYPE_HOME", 10)
 WORK = Place("commuter-work", "Keystone Grid Services", "2001 Market St, Philadelphia, PA 19103, USA", 39.953711, -75.173712, "office", "TYPE_WORK", 25)

@@ -24,7 +24,7 @@ from auditor.samples.spec import Persona, Run
 from auditor.samples.truth import Truth
 
 NAME = "gig-driver"
-USD_TARIFF = (2.2, 1.15, 0.28)  # base, per mile, per minute: an UberX rider's fare in Chicago
+USD_TARIFF = (2.2, 1.15, 0.28, 7.5)  # base, per mile, per minute, minimum: UberX in Chicago
 
 HOME_LITTLE_VILLAGE = Place("driver-home-1", "Home", "2417 S Troy St, Chicago, IL 60623, USA", 41.847712, -87.704698, "home", "TYPE_HOME", 12)
 HOME_CICERO = Place("driver-home-2", "Home", "1816 S 50th Ct, Cicero, IL 60804, USA", 41.856203, -87.751611, "home", "TYPE_HOME", 12)
@@ -45,7 +45,7 @@ MIDAS = Place("driver-midas", "Midas", "4040 W Ogden Ave, Chicago, IL 60623, USA
 
 SIGNALS = {
     "gig-income": "His only income: weekly Uber driver payouts (ACH credits every Tuesday).",
-    "income-volatility": "The payouts swing with the week, and stop the week the car is in the shop.",
+    "income-volatility": "The payouts swing with the week, drop after the holidays and shrink the week the car is in the shop.",
     "payday-loan": "Three CashNetUSA loans, each taken within two weeks of repaying the last (a CFPB 'sequence').",
     "cash-advance": "EarnIn advances against next week's pay, repaid from the payout.",
     "returned-payment": "An insufficient-funds fee for a payday-loan repayment that bounced.",
@@ -122,7 +122,7 @@ def simulate(b: LifeBuilder, run: Run) -> None:
     b.move_home(run.first_day, HOME_LITTLE_VILLAGE)
     b.move_home(first_move, HOME_CICERO)
     b.move_home(second_move, HOME_BERWYN)
-    ratings = [5] * 38 + [4] * 9 + [3] * 3 + [2, 1]
+    ratings = [5] * 40 + [4] * 8 + [3] * 2 + [2, 1]  # averages 4.63; the profile says 4.62
     b.rng.shuffle(ratings)
     b.life.ratings_received = ratings
     b.stay(HOME_LITTLE_VILLAGE, b.at(run.first_day, 0), b.at(run.first_day, 11))
@@ -403,8 +403,9 @@ INFERENCES = """\
 - **Landlord screening**: two moves in a winter, rent paid late once, income from gig platforms
   only, rent at a large share of income.
 - **Insurer**: hours in a car between midnight and 4 am six nights a week (that is his job).
-- **Sesame-style "relationships"**: a rider rating of 4.62, below the 4.6-4.8 band Uber calls
-  average in some markets, on a handful of low ratings that carry no reason.
+- **Sesame-style "relationships"**: a rider rating of 4.62, well below the 4.82 Australian
+  average and close to the 4.6 line where a Sesame-style pack starts to warn (inference.md A11),
+  on a handful of low ratings that carry no reason.
 - **Late-night spending**: fast food at 2 am on the way home from work.
 - What a fair reader would see: a full-time worker whose job is driving at night, with no
   employer to smooth his pay and no buffer for a repair.

@@ -24,7 +24,7 @@ from auditor.samples.truth import Truth
 
 NAME = "night-shift-nurse"
 DEVICE_TAG = 1487264205
-GBP_TARIFF = (2.5, 1.25, 0.15)  # base, per mile, per minute, roughly UberX London
+GBP_TARIFF = (2.5, 1.25, 0.2, 6.0)  # base, per mile, per minute, minimum: roughly UberX London
 
 HOME_BETHNAL_GREEN = Place("nurse-home-1", "Home", "Flat 3, 41 Globe Road, London E1 4DS, UK", 51.526204, -0.048912, "home", "TYPE_HOME", 12)
 HOME_WALTHAMSTOW = Place("nurse-home-2", "Home", "22 Hatherley Road, London E17 6SB, UK", 51.584213, -0.026517, "home", "TYPE_HOME", 12)
