@@ -406,7 +406,8 @@ INFERENCES = """\
 - **Sesame-style "relationships"**: a rider rating of 4.62, well below the 4.82 Australian
   average and close to the 4.6 line where a Sesame-style pack starts to warn (inference.md A11),
   on a handful of low ratings that carry no reason.
-- **Late-night spending**: fast food at 2 am on the way home from work.
+- **Late-night spending**: fast food at 2 am on the way home from work (Chase's CSVs carry dates
+  only; the hour shows in his location history, where the stop is a visit at 2 am).
 - What a fair reader would see: a full-time worker whose job is driving at night, with no
   employer to smooth his pay and no buffer for a repair.
 """

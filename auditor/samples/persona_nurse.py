@@ -150,12 +150,25 @@ EVERYDAY = (
 )
 
 
+ON_SHIFT = (
+    ("Costa Coffee", ("COSTA COFFEE 43162", "LONDON"), "Eating out", 2.6, 4.4),
+    ("RWH Staff Restaurant", ("RWH STAFF RESTAURANT", "LONDON"), "Eating out", 3.1, 7.8),
+    ("Selecta", ("SELECTA UK", "LONDON"), "Eating out", 1.2, 2.9),
+)
+
+
 def _everyday(b: LifeBuilder, day: date, on_night: bool) -> None:
-    """Small card payments in waking hours: lunch, a bus, a few groceries, an online order."""
+    """Small card payments in waking hours: lunch, a bus, groceries, or food on the ward at night."""
     for _ in range(b.times(1.3)):
+        if on_night:
+            # Awake from mid-afternoon; most of it is spent on shift, in the hospital, at night.
+            name, descriptor, category, low, high = b.rng.choice(ON_SHIFT)
+            hour = b.rng.uniform(20.5, 29.5)
+            tags = ("late-night-spending",) if hour >= 24 else ()
+            _card(b, b.at(day, hour), b.money(low, high), name, descriptor, category, tags, HOSPITAL, "Whitechapel Road, London, E1 1BB")
+            continue
         name, descriptor, category, low, high = b.rng.choice(EVERYDAY)
-        hour = b.rng.uniform(15.0, 18.3) if on_night else b.rng.uniform(11.0, 21.0)
-        _card(b, b.at(day, hour), b.money(low, high), name, descriptor, category)
+        _card(b, b.at(day, b.rng.uniform(11.0, 21.0)), b.money(low, high), name, descriptor, category)
 
 
 def _move(b: LifeBuilder, day: date, home: Place) -> None:
