@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from auditor.dataset import import_file
+from auditor.dataset import import_file, load_dataset
 from auditor.importers.base import FileRef
 from auditor.samples import generate
 from auditor.samples.personas import PERSONAS, SHIPPED
@@ -77,6 +77,14 @@ def test_every_export_is_claimed_and_only_readme_and_truth_are_not(persona):
     # Takeout's archive_browser.html is part of every real Takeout and is not location data.
     assert not_read - {"archive_browser.html"} == NOT_EXPORTS
     assert len(claims) >= 4
+
+
+@pytest.mark.parametrize("persona", SHIPPED)
+def test_the_whole_folder_loads_into_every_kind_with_only_the_planted_skips(persona):
+    dataset = load_dataset([SAMPLES / persona])
+    assert all(len(dataset[kind]) > 0 for kind in ("points", "visits", "activities", "transactions", "trips", "ratings"))
+    assert sum(report.skipped_total for report in dataset.reports) == len(truth_of(persona)["malformed"])
+    assert not [report.path for report in dataset.reports if report.error]
 
 
 # --- same importers as the real files ---------------------------------------------------
