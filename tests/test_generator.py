@@ -138,9 +138,17 @@ def test_write_refuses_a_folder_of_other_files_unless_forced(tmp_path):
 
 def test_a_generated_folder_can_be_written_again_without_force(tmp_path):
     first = generate.write(tmp_path, "comfortable-commuter")
-    second = generate.write(tmp_path, "comfortable-commuter", seed=generate.DEFAULT_SEED)
-    assert first == second
+    assert {p.name for p in first} == generate.generator_files(tmp_path)
+    shorter = generate.write(tmp_path, "comfortable-commuter", years=0.2)  # other file names
+    assert generate.strangers(tmp_path, shorter)  # the longer run's files stay, reported
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_generated_folder_with_the_persons_own_file_in_it_is_refused(tmp_path):
+    generate.write(tmp_path, "comfortable-commuter")
+    (tmp_path / "my-real-statement.ofx").write_text("OFXHEADER:100")
+    with pytest.raises(generate.FolderNotEmpty, match="my-real-statement.ofx"):
+        generate.write(tmp_path, "comfortable-commuter")
 
 
 def test_a_failed_write_leaves_neither_a_partial_file_nor_a_changed_one(tmp_path):

@@ -8,6 +8,7 @@ alone unless ``force`` is given (the person's own exports must never be overwrit
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from auditor.samples.life import LifeBuilder, sample_points
@@ -61,24 +62,44 @@ def build(name: str, seed: int = DEFAULT_SEED, years: float | None = None, densi
     for key, (description, when, place) in life.links.items():
         truth.link(key, description, when.isoformat().replace("+00:00", "Z"), place.lat, place.lon)
     bundle = persona.write(life, points, truth, run)
+    truth.meta["files"] = [*bundle.files, README_NAME, TRUTH_NAME]
     bundle.add(README_NAME, persona_readme(persona, life, run, bundle, truth).encode())
     bundle.add(TRUTH_NAME, truth.to_json())
     return bundle
 
 
-def generator_files(folder: Path) -> bool:
-    """True when ``folder`` looks like a persona this generator wrote (its truth file is there)."""
-    truth = folder / TRUTH_NAME
+def generator_files(folder: Path) -> set[str]:
+    """The files a previous run wrote into ``folder``, as its truth.json lists them."""
     try:
-        return SCHEMA.encode() in truth.read_bytes()[:200]
-    except OSError:
-        return False
+        truth = json.loads((folder / TRUTH_NAME).read_bytes())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(truth, dict) or truth.get("schema") != SCHEMA:
+        return set()
+    return {name for name in truth.get("files", []) if isinstance(name, str)}
 
 
-def write(folder: Path, name: str, seed: int = DEFAULT_SEED, years: float | None = None, density: float | None = None, force: bool = False) -> list[Path]:
-    """Generate the persona into ``folder``; refuses a folder of other files unless ``force``."""
-    if folder.exists() and any(folder.iterdir()) and not generator_files(folder) and not force:
-        raise FolderNotEmpty(f"{folder} already holds files that are not a generated persona; use --force to write there anyway")
+def write(
+    folder: Path,
+    name: str,
+    seed: int = DEFAULT_SEED,
+    years: float | None = None,
+    density: float | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Generate the persona into ``folder``.
+
+    A folder holding any file that an earlier run of this generator did not write (the
+    person's own exports, say) is refused unless ``force``: nothing there is overwritten.
+    """
+    if folder.exists() and not force:
+        ours = generator_files(folder)
+        others = sorted(path.name for path in folder.iterdir() if path.name not in ours)
+        if others:
+            raise FolderNotEmpty(
+                f"{folder} already holds files this generator did not write ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); use --force to write there anyway"
+            )
     bundle = build(name, seed, years, density)
     return write_bundle(folder, bundle)
 

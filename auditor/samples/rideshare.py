@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auditor.samples.formatting import csv_text, iso_z_ms
-from auditor.samples.life import Life, Order, Ride
+from auditor.samples.life import Life, Ride
 from auditor.samples.output import Archive, ZipTime
 from auditor.samples.truth import Truth
 
@@ -250,7 +250,3 @@ def lyft_archive(life: Life, average: float, truth: Truth, archive_name: str, da
         ("Lyft/user_ratings.csv", ratings),
     ]
     return Archive(members, date_time)  # type: ignore[arg-type]
-
-
-def orders_of(life: Life, provider: str) -> list[Order]:
-    return [o for o in life.orders if o.provider == provider]
