@@ -75,4 +75,17 @@ def persona_readme(persona: Persona, life: Life, run: Run, bundle: Bundle, truth
         ),
         "",
     ]
+    lines += [
+        "## Regenerate",
+        "",
+        "```",
+        f"auditor samples generate --persona {persona.name} --seed {run.seed} --output sample_exports/{persona.name}",
+        "```",
+        "",
+        (
+            "The same seed writes the same bytes; `--years` and `--density` change the length of the period and "
+            "how often countable habits (purchases, rides, outings) happen."
+        ),
+        "",
+    ]
     return "\n".join(lines) + "\n"
