@@ -2,8 +2,10 @@
 
 Results go to stdout, diagnostics and progress to stderr. Exit codes: 0 when any row was
 read, 1 when nothing could be read, 2 for usage errors (a missing path, an unknown time
-zone). Bare ``auditor`` runs the main job on the default sample persona; what that job
-shows grows with the product (today: the sources inventory).
+zone). Bare ``auditor [PATH...]`` runs the main job on the given exports, or on the
+default sample persona: the sources inventory, then the scan summary of every built-in
+pack. Each subcommand lives in its own module under :mod:`auditor.commands` and declares
+itself with ``add_parser`` and ``run``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from auditor import __version__, model, resources
+from auditor.commands import rules as rules_command
+from auditor.commands import samples as samples_command
+from auditor.commands import scan as scan_command
 from auditor.dataset import Dataset, load_dataset
+from auditor.pipeline import run_audit
 from auditor.sources import PathNotFound
 from auditor.sources_report import iso_utc, sources_document
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("sources",)
+# Subcommands with their own module: ``add_parser(subparsers)`` and ``run(args) -> int``.
+COMMAND_MODULES = {"scan": scan_command, "rules": rules_command, "samples": samples_command}
+COMMANDS = ("sources", *COMMAND_MODULES)
 
 
 class UsageError(Exception):
@@ -40,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
             "data exports. Run with no arguments for a sample persona, or point it at your exports "
             "(files, folders or .zip archives exactly as downloaded). Fully offline."
         ),
-        epilog="Commands: auditor sources PATH...  (what each file holds). Run 'auditor sources -h' for options.",
+        epilog=(
+            "Bare 'auditor [PATH...]' lists what your exports hold and how each built-in scorer reads them. "
+            "Commands: sources (what each file holds), scan (scores, findings, evidence), "
+            "rules (lint, test, list packs), samples (list or generate personas). 'auditor COMMAND -h' for options."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files, folders or .zip archives")
     _add_common(sources)
+    for module in COMMAND_MODULES.values():
+        module.add_parser(commands)
     return parser
 
 
@@ -69,15 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``auditor`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     errors = Console(stderr=True, highlight=False)
-    if not argv or argv[0] not in COMMANDS and not argv[0].startswith("-"):
-        # Bare ``auditor [PATH...]``: the main job on the given paths or the sample.
-        argv = ["sources", *argv]
-    elif argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+    main_job = not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"))
+    if main_job:
+        # Bare ``auditor [PATH...] [--format ...] [--timezone ...]``: the main job.
         argv = ["sources", *argv]
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in COMMAND_MODULES:
+        return COMMAND_MODULES[args.command].run(args)
     try:
-        return run_sources(args, errors)
+        return run_sources(args, errors, summary=main_job)
     except UsageError as problem:
         errors.print(f"[bold red]auditor:[/] {escape(str(problem))}")
         return EXIT_USAGE
@@ -93,12 +108,14 @@ def _timezone(name: str | None) -> str | None:
     return name
 
 
-def run_sources(args: argparse.Namespace, errors: Console) -> int:
+def run_sources(args: argparse.Namespace, errors: Console, *, summary: bool = False) -> int:
+    """The sources inventory; with ``summary`` (bare ``auditor``) also every pack's score."""
     timezone = _timezone(args.timezone)
     paths: list[Path] = list(args.paths)
     on_sample = not paths
     if on_sample:
         paths = [resources.persona_dir()]
+    timezone = timezone or resources.persona_timezone(paths)
     try:
         dataset = _load_with_progress(paths, errors)
     except PathNotFound as problem:
@@ -113,6 +130,10 @@ def run_sources(args: argparse.Namespace, errors: Console) -> int:
                 "To audit your own data: [bold]auditor PATH...[/] (exports as downloaded: files, folders, .zip)."
             )
         render_sources(dataset, timezone, out, root=_common_root(paths))
+        if summary and dataset.rows_kept:
+            out.print()
+            out.rule("What scorers could infer")
+            scan_command.render_summary(run_audit(paths, dataset=dataset, timezone=timezone), out)
     return EXIT_OK if dataset.rows_kept else EXIT_NOTHING_READ
 
 

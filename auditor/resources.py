@@ -7,10 +7,12 @@ force-include). Both are found here, so ``pipx install .`` works anywhere.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-DEFAULT_PERSONA = "starter"
+DEFAULT_PERSONA = "night-shift-nurse"
 
 
 def _shipped(name: str) -> Path:
@@ -43,3 +45,25 @@ def persona_dir(name: str = DEFAULT_PERSONA) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(f"no sample persona named {name!r}; there are: {', '.join(personas())}")
     return path
+
+
+def persona_timezone(paths: Iterable[Path]) -> str | None:
+    """The time zone a shipped sample persona lived in (its truth.json), else None.
+
+    Only folders inside auditor's own ``sample_exports/`` are asked: a person's own folder
+    is never searched for a file it did not bring.
+    """
+    try:
+        root = samples_dir().resolve()
+    except FileNotFoundError:
+        return None
+    zones = set()
+    for path in paths:
+        folder = Path(path).resolve()
+        if folder.parent != root or not (folder / "truth.json").is_file():
+            return None
+        try:
+            zones.add(json.loads((folder / "truth.json").read_text(encoding="utf-8")).get("timezone"))
+        except (OSError, ValueError, AttributeError):
+            return None
+    return zones.pop() if len(zones) == 1 else None

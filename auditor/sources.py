@@ -173,7 +173,7 @@ def claim(files: list[FileRef], importers: tuple[Importer, ...] = REGISTRY) -> t
             if confidence > 0 and (best is None or confidence > best[0]):
                 best = (confidence, importer)
         if best is None:
-            unclaimed.append(Unclaimed(ref.display, _why_unclaimed(head)))
+            unclaimed.append(Unclaimed(ref.display, _why_unclaimed(ref, head)))
         else:
             claims.append(Claim(ref, best[1], best[0]))
     return claims, unclaimed
@@ -188,7 +188,18 @@ def _safe_sniff(importer: Importer, head: Head) -> float:
         return 0.0
 
 
-def _why_unclaimed(head: Head) -> str:
+# Files that come with an export (or with our sample personas) and hold no data of their own.
+_KNOWN_COMPANIONS = {
+    "archive_browser.html": "Takeout's index page of the archive (no data of its own)",
+    "truth.json": "a sample persona's ground truth (what its generator planted), not an export",
+    "README.md": "notes, not an export",
+}
+
+
+def _why_unclaimed(ref: FileRef, head: Head) -> str:
+    name = ref.display.replace("\\", "/").rsplit("/", 1)[-1]
+    if name in _KNOWN_COMPANIONS:
+        return _KNOWN_COMPANIONS[name]
     line = head.first_line.strip()
     if len(line) > 60:
         line = line[:57] + "..."

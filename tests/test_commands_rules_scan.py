@@ -16,7 +16,7 @@ from auditor.pipeline import run_audit
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "rules" / "example.yaml"
-STARTER = REPO / "sample_exports" / "starter"
+NURSE = REPO / "sample_exports" / "night-shift-nurse"
 
 
 def run(*argv: str) -> int:
@@ -83,12 +83,12 @@ def test_rules_on_a_missing_path_is_a_usage_error(capsys):
 
 
 @pytest.fixture(scope="module")
-def starter_result():
-    return run_audit([STARTER], [str(EXAMPLE)])
+def nurse_result():
+    return run_audit([NURSE], [str(EXAMPLE)])
 
 
 def test_scan_json_carries_a_schema_version_and_evidence_that_traces_to_records(capsys):
-    assert run("scan", "--format", "json", "--pack", str(EXAMPLE), str(STARTER)) == 0
+    assert run("scan", "--format", "json", "--pack", str(EXAMPLE), str(NURSE)) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["schema_version"] == "1"
     pack = document["packs"][0]
@@ -102,11 +102,11 @@ def test_scan_json_carries_a_schema_version_and_evidence_that_traces_to_records(
 
 
 def test_scan_text_and_markdown(capsys):
-    assert run("scan", "--pack", "example", "--no-ablation", str(STARTER)) == 0
+    assert run("scan", "--pack", "example", "--no-ablation", str(NURSE)) == 0
     text = capsys.readouterr().out
     assert "Example cash-flow scorer" in text and "Did not fire" in text
     assert "What each source gives away" not in text
-    assert run("scan", "--format", "markdown", "--pack", "example", str(STARTER)) == 0
+    assert run("scan", "--format", "markdown", "--pack", "example", str(NURSE)) == 0
     markdown = capsys.readouterr().out
     assert markdown.startswith("# Audit as of ") and "| rule | outcome |" in markdown
 
@@ -126,16 +126,20 @@ def test_scan_usage_errors_exit_2_with_a_message(args, message, capsys):
     assert message in captured.err and "Traceback" not in captured.err
 
 
-def test_the_summary_for_bare_auditor_shows_each_pack_score_and_the_disclaimer(starter_result):
+def test_the_summary_for_bare_auditor_shows_each_pack_score_and_the_disclaimer(nurse_result):
     console = Console(record=True, width=120)
-    scan_command.render_summary(starter_result, console)
+    scan_command.render_summary(nurse_result, console)
     text = console.export_text()
-    assert "Example cash-flow scorer" in text and "score 600" in text
+    example = nurse_result.packs[0]
+    assert example.score.score != example.score.start  # the nurse's salary streak moves it
+    assert "Example cash-flow scorer" in text and f"score {example.score.score:,.0f}" in text
+    for finding in (f for f in example.findings if f.fired):
+        assert finding.inference in text
     assert "illustrations" in text
 
 
-def test_as_of_defaults_to_the_latest_time_in_the_data(starter_result):
-    ratings_and_more = [frame for frame in starter_result.dataset.frames.values() if len(frame)]
+def test_as_of_defaults_to_the_latest_time_in_the_data(nurse_result):
+    ratings_and_more = [frame for frame in nurse_result.dataset.frames.values() if len(frame)]
     assert ratings_and_more
-    assert run_audit([STARTER], [str(EXAMPLE)], now="2030-01-01", ablation=False).now.year == 2030
-    assert starter_result.now.year < 2030
+    assert run_audit([NURSE], [str(EXAMPLE)], now="2030-01-01", ablation=False).now.year == 2030
+    assert nurse_result.now.year < 2030

@@ -27,7 +27,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_ships_rules_and_sample_personas_inside_the_package(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert any(name.startswith("auditor/sample_exports/starter/") and name.endswith(".zip") for name in names)
+    assert any(name.startswith("auditor/sample_exports/night-shift-nurse/") and name.endswith(".zip") for name in names)
     assert any(name.startswith("auditor/rules/") for name in names)
     assert "auditor/schemas/sources.schema.json" in names
 
@@ -52,5 +52,6 @@ def test_console_script_runs_from_a_non_editable_install_outside_the_repo(wheel,
     assert module_file.startswith(str(target)) and persona.startswith(str(target))
     result = subprocess.run([sys.executable, str(script)], cwd=elsewhere, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "Sample persona 'starter'" in result.stdout
+    assert "Sample persona 'night-shift-nurse'" in result.stdout
+    assert "What scorers could infer" in result.stdout
     assert "Records.json" in result.stdout

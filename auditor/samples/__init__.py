@@ -5,6 +5,5 @@ orders) and draws raw location fixes with numpy; one writer module per export fa
 formats it (``takeout``, ``ondevice``, ``bank`` with OFX, ``rideshare`` for Uber and Lyft);
 ``truth`` records where every planted signal landed; ``persona_*`` tell the three shipped
 stories and ``personas`` lists them with the decade benchmark persona; ``generate`` ties
-it together for ``auditor samples generate``. ``starter`` is the earlier two-month
-persona, kept byte-identical until it is retired.
+it together for ``auditor samples generate``.
 """
