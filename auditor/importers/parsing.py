@@ -106,6 +106,9 @@ def decode_json(ref: FileRef, data: bytes | None = None, type: Any = Any) -> Any
         raise BadInput(f"the JSON does not have the expected shape: {error}") from None
     except msgspec.DecodeError as error:
         raise BadInput(f"the JSON is invalid or truncated: {error}") from None
+    except UnicodeDecodeError as error:
+        # msgspec raises this (not a DecodeError) for a string holding bytes that are not UTF-8.
+        raise BadInput(f"the JSON holds text that is not UTF-8 ({error.reason}); expected UTF-8 JSON") from None
 
 
 def first_present(*columns: pd.Series) -> pd.Series:
