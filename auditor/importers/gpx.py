@@ -277,6 +277,10 @@ def _read(ref: FileRef, report: ImportReport) -> _GpxReader:
             reader.feed(b"", final=True)
     except _Refused as refused:
         raise BadInput(str(refused)) from None
+    except LookupError as error:
+        # expat looks up the encoding the XML declaration names, and fails on a made-up one.
+        raise BadInput(f"the XML declaration names an encoding Python does not know ({error}); "
+                       "expected UTF-8 or another standard encoding") from None  # fmt: skip
     except expat.ExpatError as error:
         where = f"line {error.lineno}, column {error.offset + 1}"
         problem = expat.ErrorString(error.code)
