@@ -303,9 +303,12 @@ def _numbered(items: list[Any]) -> tuple[list[Any], np.ndarray]:
 def _decode(data: memoryview, report: ImportReport) -> _Parts:
     """The whole file typed in one pass, or record by record when some records are malformed."""
     try:
-        whole = _WHOLE.decode(data)
-    except msgspec.ValidationError:
-        return _decode_record_by_record(data, report)
+        try:
+            whole = _WHOLE.decode(data)
+        except msgspec.ValidationError:
+            # Typing can fail before decoding reaches broken JSON further on: the record-by-record
+            # pass can then still meet it, and must say so in the same words.
+            return _decode_record_by_record(data, report)
     except msgspec.DecodeError as error:
         raise _invalid_json(error, len(data)) from None
     except UnicodeDecodeError as error:
