@@ -220,15 +220,15 @@ def _decode_payloads(payloads: list[bytes]) -> tuple[list[_Message], np.ndarray]
         decoded = _DECODER.decode_lines(b"\n".join(payloads))
         if len(decoded) == len(payloads):
             return decoded, np.ones(len(payloads), dtype=bool)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        pass  # some payload is broken: find which, one by one
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        pass  # some payload is broken (or not UTF-8): find which, one by one
     good: list[_Message] = []
     ok = np.zeros(len(payloads), dtype=bool)
     for index, payload in enumerate(payloads):
         try:
             good.append(_DECODER.decode(payload))
             ok[index] = True
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
             continue  # counted by the caller from ``ok``
     return good, ok
 
