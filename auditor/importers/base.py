@@ -287,11 +287,13 @@ def frame(
     """
     records = np.asarray(records, dtype="int64")
     provenance: dict[str, object] = {
-        "importer": pd.Categorical([importer] * len(records)),
-        "file": pd.Categorical([ref.display] * len(records)),
+        "importer": model.constant_categorical(importer, len(records)),
+        "file": model.constant_categorical(ref.display, len(records)),
         "record": records,
-        "source": pd.Categorical(
-            [source] * len(records) if isinstance(source, str) else list(source)
+        "source": (
+            model.constant_categorical(source, len(records))
+            if isinstance(source, str)
+            else pd.Categorical(list(source))
         ),
     }
     return model.conform(kind, {**provenance, **data}, length=len(records))
