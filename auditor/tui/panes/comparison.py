@@ -1,0 +1,85 @@
+"""So far off?: for each Sesame dimension, what Western scorers read from the same signals.
+
+Rules carry signal tags from one vocabulary (rules/signals.yaml) that maps each signal
+to a Sesame (Zhima Credit) dimension. Lining findings up by those tags shows the blog's
+argument with the person's own records: a lender, an insurer and a landlord reading the
+same thing a social-credit score reads.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from auditor.tui.present import OUTCOME_WORDS, SESAME_DIMENSIONS, markup
+
+EVIDENCE_SHOWN = 2
+
+
+class ComparisonPane(VerticalScroll):
+    """One section per Sesame dimension, one table per signal, one row per scorer's rule."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._vocabulary = None
+
+    def compose(self):
+        yield Static(id="comparison-body")
+
+    def vocabulary(self) -> dict:
+        if self._vocabulary is None:
+            from auditor.packs.loader import load_signals
+
+            self._vocabulary = load_signals().signals
+        return self._vocabulary
+
+    def show(self, result, redacted: bool) -> None:
+        self.query_one("#comparison-body", Static).update(comparison_view(result, self.vocabulary()))
+
+
+def comparison_view(result, signals: dict) -> Group:
+    """The comparison as one renderable."""
+    from auditor.commands.scan import evidence_rows
+
+    by_signal: dict[str, list] = {}
+    for pack in result.packs:
+        for finding in pack.findings:
+            for signal in finding.signals:
+                by_signal.setdefault(signal, []).append((pack, finding))
+    parts: list = [Text.from_markup(
+        "[b]Are we so far off?[/b] Each Sesame Credit dimension below lists the rules of the other scorers "
+        "that read the same signal from your data, what each concludes, and the records it rests on.")]  # fmt: skip
+    for dimension, title in SESAME_DIMENSIONS.items():
+        names = sorted(s for s, meta in signals.items() if meta.dimension == dimension and s in by_signal)
+        parts += [Text(""), Text(title, style="bold underline")]
+        if not names:
+            parts.append(Text("  no rule in the loaded packs reads a signal of this dimension", style="dim"))
+            continue
+        for name in names:
+            meta = signals[name]
+            special = f" [red]special category ({meta.special_category})[/red]" if meta.special_category else ""
+            table = Table(title=f"{name}: {meta.meaning}", title_justify="left", title_style="bold", box=None,
+                          padding=(0, 1), expand=True)  # fmt: skip
+            table.add_column("scorer", ratio=2)
+            table.add_column("outcome", no_wrap=True)
+            table.add_column("concludes", ratio=4)
+            table.add_column("on which records", ratio=4)
+            for pack, finding in by_signal[name]:
+                said = finding.inference if finding.fired else (finding.reason or f"measured {finding.shown_value}")
+                rows = evidence_rows(result, finding, EVIDENCE_SHOWN) if finding.fired else []
+                where = "\n".join(f"{r['file']}:{r['record']} {r['summary']}" for r in rows)
+                if len(finding.evidence) > EVIDENCE_SHOWN and finding.fired:
+                    where += f"\n... {len(finding.evidence) - EVIDENCE_SHOWN:,} more"
+                style = "bold" if finding.fired else "dim"
+                table.add_row(markup(f"{pack.pack.scorer} ({pack.pack.id}/{finding.rule})"),
+                              OUTCOME_WORDS.get(finding.outcome, finding.outcome), markup(said), markup(where or "-"),
+                              style=style)  # fmt: skip
+            parts.append(Text.from_markup(special) if special else Text(""))
+            parts.append(table)
+    untagged = sorted(set(by_signal) - set(signals))
+    if untagged:
+        parts += [Text(""), Text(f"Signals not in the vocabulary: {', '.join(untagged)}", style="yellow")]
+    return Group(*parts)
