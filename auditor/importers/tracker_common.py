@@ -139,7 +139,7 @@ def decode_records(
         else:
             items = list(msgspec.json.decode(body, type=list[item]))
         return items, np.arange(len(items), dtype="int64")
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         pass  # decoded again below: untyped, to tell a broken file from one odd record
     raw = parsing.decode_json(ref, data)  # raises BadInput for empty, truncated or non-JSON files
     if key is not None:
