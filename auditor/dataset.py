@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from auditor import model
 from auditor.registry import REGISTRY
@@ -133,7 +134,7 @@ def merge_kind(kind: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list
     """
     if not parts:
         return model.empty_frame(kind), []
-    combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    combined = _concat(parts)
     for column in ("importer", "file", "source", *[c.name for c in model.KINDS[kind] if c.dtype == "category"]):
         if column in combined and not isinstance(combined[column].dtype, pd.CategoricalDtype):
             combined[column] = combined[column].astype("category")
@@ -141,35 +142,108 @@ def merge_kind(kind: str, parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list
     dropped: list[DuplicateDrop] = []
     if key_of is not None:
         combined, dropped = _drop_overlaps(kind, combined, key_of)
-    order_by = model.time_columns(kind)[0]
-    combined = combined.sort_values([order_by, "file", "record"], kind="stable", na_position="last")
-    return combined.reset_index(drop=True), dropped
+    order = _time_order(combined, model.time_columns(kind)[0])
+    return combined.take(order).reset_index(drop=True), dropped
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate the parts; categorical columns get one sorted set of categories.
+
+    Concatenating categoricals whose categories differ (every file has its own ``file``
+    label) makes pandas fall back to an array of strings: ~7 s for a 3M-point merge.
+    ``union_categoricals`` recodes instead. Sorted categories also make the ``file``
+    codes sort like the file names.
+    """
+    if len(parts) == 1:
+        return _sorted_categories(parts[0].reset_index(drop=True))
+    columns = list(parts[0].columns)
+    categorical = [
+        column
+        for column in columns
+        if all(column in part and isinstance(part[column].dtype, pd.CategoricalDtype) for part in parts)
+    ]
+    combined = pd.concat([part.drop(columns=categorical) for part in parts], ignore_index=True)
+    for column in categorical:
+        combined[column] = _union(
+            [part[column].array for part in parts]  # type: ignore[misc]
+        )
+    return combined[columns]
+
+
+def _union(arrays: list[pd.Categorical]) -> pd.Categorical:
+    # A column that is missing throughout a part has empty categories of another dtype
+    # (float64), which union_categoricals refuses; such parts take the others' dtype.
+    labelled = [array for array in arrays if len(array.categories)]
+    if not labelled:
+        return pd.Categorical.from_codes(np.concatenate([a.codes for a in arrays]), dtype=arrays[0].dtype)
+    empty = pd.CategoricalDtype(labelled[0].categories[:0])
+    arrays = [a if len(a.categories) else pd.Categorical.from_codes(a.codes, dtype=empty) for a in arrays]
+    try:
+        return union_categoricals(arrays, sort_categories=True)
+    except TypeError:  # categories of different dtypes: fall back to a common one
+        labels = sorted({str(label) for array in arrays for label in array.categories})
+        return pd.Categorical(np.concatenate([np.asarray(a.astype(object)) for a in arrays]), categories=labels)
+
+
+def _sorted_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(frame["file"].dtype, pd.CategoricalDtype) and not frame["file"].cat.categories.is_monotonic_increasing:
+        frame = frame.copy(deep=False)
+        frame["file"] = frame["file"].cat.reorder_categories(sorted(frame["file"].cat.categories))
+    return frame
+
+
+def _time_order(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Positions that order rows by time (missing last), then file name, then record.
+
+    A lexsort of integers: the parts arrive nearly in time order, which merge sorting
+    exploits, where ``sort_values`` would factorise the time column first (~1.3 s at 3M).
+    """
+    ticks = frame[column].array.asi8.copy()  # type: ignore[union-attr]
+    ticks[ticks == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # NaT sorts last
+    files = _codes_in_name_order(frame["file"])
+    return np.lexsort((frame["record"].to_numpy(), files, ticks))
+
+
+def _codes_in_name_order(files: pd.Series) -> np.ndarray:
+    if isinstance(files.dtype, pd.CategoricalDtype) and files.cat.categories.is_monotonic_increasing:
+        return files.cat.codes.to_numpy()
+    return pd.factorize(files.astype("string"), sort=True)[0]
 
 
 def _drop_overlaps(
     kind: str, frame: pd.DataFrame, key_of: Callable[[pd.DataFrame], tuple[list[np.ndarray], bool]]
 ) -> tuple[pd.DataFrame, list[DuplicateDrop]]:
     keys, across_files_only = key_of(frame)
+    keys = [_sortable(key) for key in keys]
     rank = frame["importer"].map(_IMPORTER_RANK).astype("float64").fillna(len(_IMPORTER_RANK)).to_numpy()
-    file_codes = frame["file"].cat.codes.to_numpy()
-    # Lexsort: the last key is the primary one. Winner order: importer rank, file, record.
-    order = np.lexsort((frame["record"].to_numpy(), file_codes, rank))
-    sorted_keys = [k[order] for k in keys]
+    file_codes = _codes_in_name_order(frame["file"])
+    # One sort puts equal keys side by side, each run in winner order (importer rank, file,
+    # record): the first row of a run wins. Sorting beats hashing here: the keys arrive
+    # nearly sorted by time, which merge sorting exploits. Only rows whose first key
+    # (the time, for points) repeats can be copies, so the full sort sees only those.
+    rows = _first_key_repeats(keys[0])
+    records = frame["record"].to_numpy()
+    order = rows[np.lexsort((records[rows], file_codes[rows], rank[rows], *[key[rows] for key in reversed(keys)]))]
+    if not len(order):
+        return frame, []
+    sorted_keys = [key[order] for key in keys]
     sorted_files = file_codes[order]
-    if across_files_only:
-        # Repeats within one file are real (two identical coffees on one day): the key
-        # carries the occurrence number, so only repeats across files are dropped.
-        duplicated = _cross_file_duplicates(sorted_keys, sorted_files)
-    else:
-        duplicated = pd.Series(_group_codes(sorted_keys)).duplicated().to_numpy()
+    repeat = np.ones(len(order), dtype=bool)
+    repeat[0] = False
+    for key in sorted_keys:
+        repeat[1:] &= key[1:] == key[:-1]
+    run = np.cumsum(~repeat) - 1
+    winner_codes = sorted_files[np.flatnonzero(~repeat)][run]
+    # Repeats within one file are real (two identical coffees on one day): the key carries
+    # the occurrence number, so only repeats across files are dropped.
+    duplicated = repeat & (sorted_files != winner_codes) if across_files_only else repeat
     if not duplicated.any():
         return frame, []
-    winner_codes = _winner_file(sorted_keys, sorted_files)
     dropped_rows = order[duplicated]
     pairs = pd.DataFrame({"kept": winner_codes[duplicated], "dropped": sorted_files[duplicated]})
-    categories = frame["file"].cat.categories
+    names = _names_of_codes(frame["file"])
     drops = [
-        DuplicateDrop(kind, str(categories[kept]), str(categories[gone]), int(count))
+        DuplicateDrop(kind, names[kept], names[gone], int(count))
         for (kept, gone), count in pairs.value_counts(sort=False).sort_index().items()
     ]
     keep_mask = np.ones(len(frame), dtype=bool)
@@ -177,28 +251,28 @@ def _drop_overlaps(
     return frame[keep_mask], drops
 
 
-def _group_codes(keys: list[np.ndarray]) -> np.ndarray:
-    """One integer per distinct combination of the key arrays."""
-    codes = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        part, uniques = pd.factorize(key, use_na_sentinel=False)
-        codes = codes * (len(uniques) + 1) + part
-        # Re-factorise to keep the combined code small and collision-free.
-        codes, _ = pd.factorize(codes)
-    return codes
+def _first_key_repeats(key: np.ndarray) -> np.ndarray:
+    """Positions of the rows whose value of ``key`` occurs more than once, in order."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[order[1:][same]] = True
+    repeated[order[:-1][same]] = True
+    return np.flatnonzero(repeated)
 
 
-def _winner_file(sorted_keys: list[np.ndarray], sorted_files: np.ndarray) -> np.ndarray:
-    codes = _group_codes(sorted_keys)
-    first_file = pd.Series(sorted_files).groupby(codes, sort=False).transform("first")
-    return first_file.to_numpy()
+def _names_of_codes(files: pd.Series) -> list[str]:
+    if isinstance(files.dtype, pd.CategoricalDtype) and files.cat.categories.is_monotonic_increasing:
+        return [str(name) for name in files.cat.categories]
+    return [str(name) for name in pd.factorize(files.astype("string"), sort=True)[1]]
 
 
-def _cross_file_duplicates(sorted_keys: list[np.ndarray], sorted_files: np.ndarray) -> np.ndarray:
-    """A row is dropped when an earlier file (in winner order) already had its key."""
-    codes = _group_codes(sorted_keys)
-    winner = _winner_file(sorted_keys, sorted_files)
-    return (sorted_files != winner) & pd.Series(codes).duplicated().to_numpy()
+def _sortable(key: np.ndarray) -> np.ndarray:
+    """Numbers as they are; text (accounts, descriptions) as integer codes lexsort can order."""
+    if key.dtype.kind in "iufb":
+        return key
+    return pd.factorize(key, use_na_sentinel=False)[0]
 
 
 def _point_key(frame: pd.DataFrame) -> tuple[list[np.ndarray], bool]:
