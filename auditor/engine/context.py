@@ -266,8 +266,7 @@ class View:
         spec = derived.REGISTRY.get(name)
         if spec is None or spec.build is None:
             return None
-        frames = {kind: self.rows(kind) for kind in model.KIND_NAMES}
-        return derived.conform(name, spec.build(frames, self.now, self.timezone))
+        return derived.conform(name, spec.build(_VariantTables(self), self.now, self.timezone))
 
     def rows(self, kind: str) -> pd.DataFrame:
         """The rows of a kind this variant sees, as a frame (for derived-table builders)."""
@@ -291,6 +290,34 @@ class View:
     def clock(self, table: str, column: str) -> Clock:
         frame = self.table(table)
         return self.memo(("clock", table, column), lambda: Clock(frame, column, self.timezone), table=table)  # type: ignore[return-value]
+
+
+class _VariantTables(Mapping[str, pd.DataFrame]):
+    """What a derived-table builder reads: this variant's rows of every kind, and the other
+    derived tables, each built on first use and cached like any derived table (so that
+    ``places`` reuses the ``stays`` the rules read, and ``recurring`` the ``payments``)."""
+
+    def __init__(self, view: View):
+        self._view = view
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in model.KINDS:
+            return self._view.rows(name)
+        if name in derived.REGISTRY:
+            table = self._view.table(name)
+            if table is not None:
+                return table
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in model.KINDS or (name in derived.REGISTRY and derived.REGISTRY[name].build is not None) or (
+            name in self._view.data.given_derived)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(model.KIND_NAMES)
+
+    def __len__(self) -> int:
+        return len(model.KIND_NAMES)
 
 
 def _utc(value: object) -> pd.Timestamp:

@@ -7,14 +7,20 @@ columns, so that packs can be linted against it, and registered with a ``build``
 function that receives the canonical frames (already restricted to the variant's
 sources), the clock and the time zone.
 
-The builders arrive with the built-in packs; until then a table whose ``build`` is
-``None`` is declared but not computed, and a rule reading it abstains ("needs the
-derived table 'places', which this version does not compute"), unless the caller hands
-the table in (the tests do, with hand-made frames).
+The builders live in :mod:`auditor.derive` (one module per family) and are imported on
+first use, so that declaring the tables (what the linter needs) costs nothing. A builder
+receives a mapping of this variant's canonical frames in which the other derived tables
+can be read too (``frames["stays"]``), built once and cached like any derived table. A
+table whose ``build`` is ``None`` is declared but not computed: a rule reading it abstains,
+unless the caller hands the table in (the tests do, with hand-made frames).
+
+What each table holds, how it is computed and which thresholds are design defaults:
+docs/derived-tables.md.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -33,6 +39,16 @@ class DerivedTable:
     doc: str
     columns: tuple[model.Column, ...]
     build: Builder | None = None
+
+
+def _builder(module: str, function: str) -> Builder:
+    """A builder that imports ``auditor.derive.<module>`` only when a table is first built."""
+
+    def build(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone: str | None) -> pd.DataFrame:
+        return getattr(importlib.import_module(f"auditor.derive.{module}"), function)(frames, now, timezone)
+
+    build.__name__ = build.__qualname__ = f"{module}.{function}"
+    return build
 
 
 C = model.Column
@@ -77,6 +93,7 @@ STAYS = DerivedTable(
         C("overnight", "bool", "the stay covers 03:00 local time"),
         C("local_date", TIME, "local calendar date of the arrival, at 00:00 (like date-only rows)"),
     ),
+    build=None,  # TEMP-LOCATION _builder("stays", "build_stays")
 )
 
 PLACES = DerivedTable(
@@ -105,6 +122,7 @@ PLACES = DerivedTable(
         C("confidence", "float64", "0-1: how sure the label is (share of nights / of work hours it explains)"),
         C("status", STR, "ok, or 'not enough data' (too few points or days to say)"),
     ),
+    build=None,  # TEMP-LOCATION _builder("places", "build_places")
 )
 
 NIGHTS = DerivedTable(
@@ -120,6 +138,7 @@ NIGHTS = DerivedTable(
         C("lon", "float64", "longitude of that place"),
         C("home_place", "int64", "the place that was home at that date; -1 when none known"),
     ),
+    build=None,  # TEMP-LOCATION _builder("nights", "build_nights")
 )
 
 PAYMENTS = DerivedTable(
@@ -132,8 +151,9 @@ PAYMENTS = DerivedTable(
         C("p2p", "bool", "a person-to-person transfer (Venmo, Zelle, PayPal to a person, Monzo pot...)"),
         C("recurring", "bool", "part of a series in the recurring table"),
         C("series", "int64", "number of that recurring series (recurring.series); -1 none"),
-        C("income_type", "category", "payroll, benefits, gig, p2p, refund, transfer, other: for money in"),
+        C("income_type", "category", "payroll, benefits, gig, loan, p2p, transfer, refund, other: for money in"),
     ),
+    build=_builder("merchants", "build_payments"),
 )
 
 RECURRING = DerivedTable(
@@ -158,6 +178,7 @@ RECURRING = DerivedTable(
         C("on_time_share", "float64", "share of payments (after the first) not late"),
         C("currency", "category", "ISO 4217 code"),
     ),
+    build=_builder("recurring", "build_recurring"),
 )
 
 INCOME = DerivedTable(
@@ -165,7 +186,7 @@ INCOME = DerivedTable(
     doc="income streams: payroll, benefits, gig payouts, person-to-person money, by payer",
     columns=TRACE + (
         C("payer", STR, "normalised payer"),
-        C("income_type", "category", "payroll, benefits, gig, p2p, transfer, other"),
+        C("income_type", "category", "payroll, benefits, gig, loan, p2p, transfer, refund, other"),
         C("cadence", "category", "weekly, biweekly, monthly... or irregular"),
         C("count", "int64", "payments received"),
         C("first", TIME, "first payment"),
@@ -178,6 +199,7 @@ INCOME = DerivedTable(
         C("stability", "float64", "0-1: 1 - monthly_cv, clipped; 0 for a single payment"),
         C("currency", "category", "ISO 4217 code"),
     ),
+    build=_builder("income", "build_income"),
 )
 
 CASHFLOW = DerivedTable(
@@ -199,6 +221,7 @@ CASHFLOW = DerivedTable(
         C("n_transactions", "int64", "movements in the month"),
         C("currency", "category", "ISO 4217 code"),
     ),
+    build=_builder("cashflow", "build_cashflow"),
 )
 
 REGISTRY: dict[str, DerivedTable] = {
@@ -239,5 +262,5 @@ def conform(table: str, data: Mapping[str, object] | pd.DataFrame, length: int |
                 values = pd.to_datetime(values, utc=True)
             out[column.name] = values.astype(column.dtype)
         else:
-            out[column.name] = model._missing(column.dtype, length)  # noqa: SLF001 - same contract
+            out[column.name] = model._missing(column.dtype, length)
     return pd.DataFrame(out, index=pd.RangeIndex(length))

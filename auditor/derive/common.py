@@ -1,0 +1,185 @@
+"""What every derived-table builder shares: evidence back-references, local time, lists.
+
+Derived rows point back to the person's own lines through the trace columns declared in
+:data:`auditor.engine.derived.TRACE`; :func:`trace` fills them for groups of canonical
+rows in one vectorised pass. Category lists are read from ``rules/lists/*.yaml`` (the
+same files packs include), so that a list fixed for a pack also fixes the derived tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from auditor import model, resources
+from auditor.dataset import local_times
+from auditor.engine import derived
+
+NS_PER_MIN = 60 * 10**9
+NS_PER_HOUR = 60 * NS_PER_MIN
+NS_PER_DAY = 24 * NS_PER_HOUR
+
+
+def frame_of(frames: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    """A kind's frame from a builder's mapping, or an empty frame of the kind."""
+    if name in frames:
+        return frames[name]
+    return model.empty_frame(name)
+
+
+def derived_of(frames: Mapping[str, pd.DataFrame], name: str, now: pd.Timestamp, timezone: str | None) -> pd.DataFrame:
+    """Another derived table: from the mapping (cached per variant) or built here (direct calls, tests)."""
+    if name in frames:
+        return frames[name]
+    spec = derived.REGISTRY[name]
+    assert spec.build is not None
+    return derived.conform(name, spec.build(frames, now, timezone))
+
+
+def utc_ns(series: pd.Series) -> np.ndarray:
+    """int64 UTC nanoseconds of a tz-aware column (NaT -> int64 min), without object arrays."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.to_numpy().astype("datetime64[ns]").view(np.int64)
+
+
+def local_ns(frame: pd.DataFrame, column: str, timezone: str | None) -> np.ndarray:
+    """Wall-clock local nanoseconds: the row's own offset, else the audit's zone, else UTC."""
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64)
+    return local_times(frame, column, timezone).to_numpy().astype("datetime64[ns]").view(np.int64)
+
+
+def ns_to_utc(values: np.ndarray) -> pd.Series:
+    """A UTC datetime series from int64 nanoseconds."""
+    return pd.Series(pd.to_datetime(np.asarray(values, dtype=np.int64), utc=True))
+
+
+def empty(table: str) -> pd.DataFrame:
+    """A derived table with no rows."""
+    return derived.conform(table, pd.DataFrame(), length=0)
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def trace(rows: pd.DataFrame, group: np.ndarray, n_groups: int, kind: str) -> dict[str, object]:
+    """Trace columns for ``n_groups`` derived rows, each made of the canonical ``rows`` whose
+    ``group`` is its number (rows in time order; group -1 is ignored).
+
+    ``file``/``record``/``importer``/``source`` come from each group's first row; ``records``
+    lists the group's records in that same file (at most EVIDENCE_RECORDS_SHOWN, then "+N").
+    """
+    group = np.asarray(group, dtype=np.int64)
+    keep = group >= 0
+    positions = np.flatnonzero(keep)
+    groups = group[keep]
+    order = np.argsort(groups, kind="stable")
+    positions, groups = positions[order], groups[order]
+    counts = np.bincount(groups, minlength=n_groups)[:n_groups]
+    firsts = np.full(n_groups, -1, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if n_groups else np.zeros(0, dtype=np.int64)
+    has = counts > 0
+    firsts[has] = positions[starts[has]]
+    out: dict[str, object] = {"evidence_kind": pd.Series([kind] * n_groups, dtype="category"),
+                              "n_rows": counts.astype(np.int64)}
+    safe = np.where(firsts >= 0, firsts, 0)
+    for column in ("importer", "file", "source"):
+        if column in rows and len(rows):
+            values = rows[column].astype("string").to_numpy(dtype=object, na_value=None)[safe]
+            values = np.where(firsts >= 0, values, None)
+        else:
+            values = np.full(n_groups, None, dtype=object)
+        out[column] = pd.Series(values, dtype="category")
+    record = rows["record"].to_numpy(dtype=np.int64) if "record" in rows and len(rows) else np.zeros(max(len(rows), 1), np.int64)
+    out["record"] = np.where(firsts >= 0, record[safe], -1).astype(np.int64)
+    out["records"] = _records_text(rows, positions, groups, firsts, n_groups)
+    return out
+
+
+def _records_text(rows: pd.DataFrame, positions: np.ndarray, groups: np.ndarray, firsts: np.ndarray,
+                  n_groups: int) -> pd.Series:
+    """Space-separated record numbers per group, from the group's first file only."""
+    shown = derived.EVIDENCE_RECORDS_SHOWN
+    if not len(positions) or "record" not in rows:
+        return pd.Series([None] * n_groups, dtype=model.STRING)
+    records = rows["record"].to_numpy(dtype=np.int64)[positions]
+    if "file" in rows:
+        codes = pd.Series(rows["file"]).astype("category").cat.codes.to_numpy()
+        same_file = codes[positions] == codes[np.where(firsts >= 0, firsts, 0)[groups]]
+    else:
+        same_file = np.ones(len(positions), dtype=bool)
+    records, groups = records[same_file], groups[same_file]
+    # rank within each group, so that only the first ``shown`` records are written out
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.arange(len(groups)) - starts[groups]
+    visible = rank < shown
+    text = pd.Series(records[visible].astype(str)).groupby(groups[visible]).agg(" ".join)
+    out = pd.Series([None] * n_groups, dtype=object)
+    out.iloc[text.index.to_numpy()] = text.to_numpy()
+    more = counts - np.minimum(counts, shown)
+    extra = more > 0
+    out[extra] = out[extra] + pd.Series([f" +{m}" for m in more[extra]], index=np.flatnonzero(extra))
+    return out.astype(model.STRING)
+
+
+# --- text and lists ------------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^\w]+|_+")
+
+
+def words(text: str) -> str:
+    """Lower case, apostrophes dropped, every other non-letter a single space (for list matching)."""
+    return _NON_WORD.sub(" ", text.lower().replace("'", "").replace("\u2019", "")).strip()
+
+
+def words_series(values: pd.Series) -> pd.Series:
+    """:func:`words` over a text series, vectorised."""
+    text = values.astype("string").fillna("").str.lower().str.replace(r"['\u2019]", "", regex=True)
+    return text.str.replace(r"[^\w]+|_+", " ", regex=True).str.strip()
+
+
+@lru_cache(maxsize=1)
+def shared_lists() -> dict[str, tuple[str, ...]]:
+    """Every list of rules/lists/*.yaml, by name (values as text)."""
+    from auditor.packs.loader import builtin_lists  # the packs layer reads YAML safely
+
+    return {name: tuple(str(v) for v in values) for name, values in builtin_lists().items()}
+
+
+def list_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A whole-word, case-insensitive pattern for a list's terms (matched on :func:`words` text)."""
+    cleaned = sorted({words(t) for t in terms if words(t)}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in cleaned) + r")(?!\w)")
+
+
+def categorise(texts: pd.Series, categories: list[tuple[str, tuple[str, ...]]]) -> pd.Series:
+    """The first category (in order) whose terms occur as whole words in each text; <NA> none.
+
+    ``texts`` should already be :func:`words` text. Distinct texts are matched once each.
+    """
+    codes, uniques = pd.factorize(texts.astype(object).fillna(""), sort=False)
+    unique = pd.Series(uniques, dtype=object)
+    found = pd.Series(pd.NA, index=unique.index, dtype="string")
+    for name, terms in categories:
+        pattern = list_pattern(terms)
+        if pattern is None:
+            continue
+        open_ = found.isna()
+        if not open_.any():
+            break
+        hit = unique[open_].str.contains(pattern.pattern, regex=True, na=False).astype(bool)
+        found[hit[hit].index] = name
+    return found.iloc[codes].reset_index(drop=True) if len(codes) else pd.Series([], dtype="string")
+
+
+def rules_lists_dir() -> str:
+    """Where the shared list files live (for messages)."""
+    return str(resources.rules_dir() / "lists")
