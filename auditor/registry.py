@@ -33,6 +33,12 @@ _MODULES: tuple[str, ...] = (
     "uber_ratings",
     "lyft",
     "doordash",
+    # Tolls, online orders, social media and address books
+    "ezpass",
+    "amazon_orders",
+    "twitter_archive",
+    "meta_archive",
+    "vcard",
 )
 
 
