@@ -22,6 +22,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from auditor import __version__, model, resources
+from auditor.commands import compare as compare_command
+from auditor.commands import report as report_command
 from auditor.commands import rules as rules_command
 from auditor.commands import samples as samples_command
 from auditor.commands import scan as scan_command
@@ -32,7 +34,8 @@ from auditor.sources_report import iso_utc, sources_document
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
 # Subcommands with their own module: ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMAND_MODULES = {"scan": scan_command, "rules": rules_command, "samples": samples_command}
+COMMAND_MODULES = {"scan": scan_command, "report": report_command, "compare": compare_command,
+                   "rules": rules_command, "samples": samples_command}  # fmt: skip
 COMMANDS = ("sources", *COMMAND_MODULES)
 
 
