@@ -71,16 +71,25 @@ def place_cells(visits: pd.DataFrame, places: pd.DataFrame | None) -> tuple[pd.D
     return cells, labelled
 
 
-def home_timeline(places: pd.DataFrame | None, nights: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series]:
-    """Home periods (first, last per home place) and nights away per month, where derived."""
+def home_timeline(places: pd.DataFrame | None, nights: pd.DataFrame | None,
+                  visits: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+    """Home periods (first, last per home place) and nights away per month.
+
+    Homes come from the derived ``places`` table where the pipeline computes it, else
+    from the visits the export itself labels HOME (grouped by address).
+    """
     homes = pd.DataFrame(columns=["lat", "lon", "first", "last"])
     if places is not None and len(places) and {"label", "first", "last"} <= set(places.columns):
         homes = places[places["label"].astype("string") == "home"][["lat", "lon", "first", "last"]].sort_values("first")
+    elif visits is not None and len(visits) and "semantic_type" in visits:
+        home = visits[visits["semantic_type"].astype("string") == "HOME"]
+        if len(home):
+            key = home["address"].astype("string").fillna("") + "|" + home["place_id"].astype("string").fillna("")
+            homes = (home.groupby(key.to_numpy()).agg(lat=("lat", "median"), lon=("lon", "median"),
+                                                       first=("start", "min"), last=("end", "max"))
+                     .sort_values("first").reset_index(drop=True))  # fmt: skip
     away = pd.Series(dtype="int64")
-    if nights is not None and len(nights):
-        column = next((c for c in ("away", "is_away", "away_from_home") if c in nights.columns), None)
-        when = next((c for c in ("night", "date", "start") if c in nights.columns), None)
-        if column is not None and when is not None:
-            flagged = nights[nights[column].fillna(False).astype(bool)]
-            away = pd.to_datetime(flagged[when]).dt.strftime("%Y-%m").value_counts().sort_index()
+    if nights is not None and len(nights) and {"status", "night"} <= set(nights.columns):  # docs/derived-tables.md
+        flagged = nights[nights["status"].astype("string") == "away"]
+        away = flagged["night"].dt.strftime("%Y-%m").value_counts().sort_index()
     return homes, away

@@ -8,6 +8,7 @@ checked before every file, so a long load stops at the next file boundary.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,12 @@ def run_request(request: AuditRequest, post: Callable[[Message], object], cancel
         return
     except (OSError, MemoryError) as problem:
         post(AuditFailed("The exports could not be read", f"{type(problem).__name__}: {problem}"))
+        return
+    except Exception as error:
+        if os.environ.get("AUDITOR_STRICT") == "1":  # the test suite wants bugs to fail loudly
+            raise
+        post(AuditFailed("The audit stopped on an unexpected error",
+                         f"{type(error).__name__}: {error}\n\nPlease report this; your files were only read."))  # fmt: skip
         return
     if not result.dataset.rows_kept:
         reasons = [f"{r.path}: {r.error}" for r in result.dataset.reports if r.error]

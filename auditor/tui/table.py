@@ -234,7 +234,8 @@ class FrameTable(ScrollView, can_focus=True):
         for text, width in zip(texts, self.widths):
             text = str(text).replace("\n", " ")
             if len(text) > width:
-                text = text[: width - 1] + "…"
+                # a file path says most at its end (the file inside the archive)
+                text = "…" + text[-(width - 1):] if text.startswith(("/", "File")) or "!" in text else text[: width - 1] + "…"
             parts.append(text.ljust(width + GAP))
         return Strip([Segment("".join(parts), style)])
 

@@ -14,7 +14,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from auditor.tui.present import OUTCOME_WORDS, SESAME_DIMENSIONS, markup
+from auditor.tui.present import LEAD_COLUMNS, OUTCOME_WORDS, SESAME_DIMENSIONS, evidence_frame, markup
+from auditor.tui.table import format_column
 
 EVIDENCE_SHOWN = 2
 
@@ -42,8 +43,6 @@ class ComparisonPane(VerticalScroll):
 
 def comparison_view(result, signals: dict) -> Group:
     """The comparison as one renderable."""
-    from auditor.commands.scan import evidence_rows
-
     by_signal: dict[str, list] = {}
     for pack in result.packs:
         for finding in pack.findings:
@@ -63,14 +62,13 @@ def comparison_view(result, signals: dict) -> Group:
             special = f" [red]special category ({meta.special_category})[/red]" if meta.special_category else ""
             table = Table(title=f"{name}: {meta.meaning}", title_justify="left", title_style="bold", box=None,
                           padding=(0, 1), expand=True)  # fmt: skip
-            table.add_column("scorer", ratio=2)
+            table.add_column("scorer", ratio=3)
             table.add_column("outcome", no_wrap=True)
             table.add_column("concludes", ratio=4)
             table.add_column("on which records", ratio=4)
             for pack, finding in by_signal[name]:
                 said = finding.inference if finding.fired else (finding.reason or f"measured {finding.shown_value}")
-                rows = evidence_rows(result, finding, EVIDENCE_SHOWN) if finding.fired else []
-                where = "\n".join(f"{r['file']}:{r['record']} {r['summary']}" for r in rows)
+                where = evidence_words(result, finding) if finding.fired else ""
                 if len(finding.evidence) > EVIDENCE_SHOWN and finding.fired:
                     where += f"\n... {len(finding.evidence) - EVIDENCE_SHOWN:,} more"
                 style = "bold" if finding.fired else "dim"
@@ -83,3 +81,14 @@ def comparison_view(result, signals: dict) -> Group:
     if untagged:
         parts += [Text(""), Text(f"Signals not in the vocabulary: {', '.join(untagged)}", style="yellow")]
     return Group(*parts)
+
+
+def evidence_words(result, finding) -> str:
+    """The first evidence rows as ``file:record`` and what they say."""
+    rows, _ = evidence_frame(result, finding, EVIDENCE_SHOWN)
+    columns = [c for c in LEAD_COLUMNS.get(finding.kind, ()) if c in rows.columns]
+    cells = [format_column(rows[c]) for c in ("file", "record", *columns)]
+    lines = []
+    for values in zip(*cells):  # two rows at most
+        lines.append(f"{values[0]}:{values[1]} " + " | ".join(v for v in values[2:] if v))
+    return "\n".join(lines)

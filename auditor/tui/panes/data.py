@@ -16,7 +16,7 @@ from auditor.tui import charts
 from auditor.tui.present import LEAD_COLUMNS, PROVENANCE, derived_table, short_files
 from auditor.tui.table import FrameTable
 
-HIDDEN = "hidden while redaction is on (it would show amounts or coordinates)"
+HIDDEN = "hidden while redaction is on (charts would show amounts, places or times of day)"
 
 
 class DataPane(Vertical):
@@ -89,26 +89,27 @@ class DataPane(Vertical):
 
     def _aggregate(self, result, redacted: bool) -> None:
         frames, zone = result.data.frames, result.timezone
-        figures = {"hours": charts.activity_by_hour(frames["points"], "time", zone)}
+        figures: dict = {}
         if not redacted:
+            figures["hours"] = charts.activity_by_hour(frames["points"], "time", zone)
             figures["spending"] = charts.spending_by_month(frames["transactions"], zone)
             places, problem = derived_table(result, "places")
             nights, nights_problem = derived_table(result, "nights")
             figures["places"] = charts.place_cells(frames["visits"], places)
-            figures["homes"] = charts.home_timeline(places, nights)
+            figures["homes"] = charts.home_timeline(places, nights, frames["visits"])
             figures["problems"] = [p for p in (problem, nights_problem) if p]
         self.app.call_from_thread(self._draw, figures, redacted)
 
     def _draw(self, figures: dict, redacted: bool) -> None:
+        notes = []
+        if redacted:
+            for name in ("#chart-spending", "#chart-hours", "#chart-weekdays", "#chart-places", "#chart-homes"):
+                self._message(name, "hidden while redaction is on")
+            self.query_one("#chart-notes", Static).update(f"Every chart is {HIDDEN}.")
+            return
         hours, days = figures["hours"]
         self._bars("#chart-hours", [str(h) for h in hours.index], hours.tolist(), "Location fixes by local hour")
         self._bars("#chart-weekdays", list(days.index), days.tolist(), "Location fixes by weekday")
-        notes = []
-        if redacted:
-            for name in ("#chart-spending", "#chart-places", "#chart-homes"):
-                self._message(name, HIDDEN)
-            self.query_one("#chart-notes", Static).update(f"Spending, places and home moves are {HIDDEN}.")
-            return
         spending = figures["spending"]
         plot = self.query_one("#chart-spending", PlotextPlot)
         plot.plt.clear_data()
@@ -139,13 +140,18 @@ class DataPane(Vertical):
         if len(away):
             plot.plt.bar(list(away.index), away.tolist())
             plot.plt.title(f"Nights away per month; {len(homes)} home period(s)")
+        elif len(homes):
+            starts = [f"{t:%Y-%m-%d}" for t in homes["first"]]
+            days_lived = ((homes["last"] - homes["first"]).dt.days).tolist()
+            plot.plt.bar(starts, days_lived)
+            plot.plt.title(f"Homes by move-in date: days lived there ({len(homes)} homes)")
         else:
             plot.plt.title("Home moves and nights away")
             notes.append("Home moves and nights away come from the derived 'places' and 'nights' tables: "
                          + ("; ".join(figures["problems"]) or "no home or night away found"))  # fmt: skip
         plot.refresh()
-        if len(homes) > 1:
-            moves = "; ".join(f"{r.first:%Y-%m} to {r.last:%Y-%m}" for r in homes.itertuples())
+        if len(homes):
+            moves = "; ".join(f"{r.first:%Y-%m-%d} to {r.last:%Y-%m-%d}" for r in homes.itertuples())
             notes.append(f"Homes: {moves}")
         self.query_one("#chart-notes", Static).update("\n".join(notes))
 

@@ -14,10 +14,20 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from auditor.tui.present import derived_table
+from auditor.tui.present import derived_table, short_files
 from auditor.tui.table import FrameTable
 
 PLACE_KEY = ("name", "address", "semantic_type")
+PLACE_COLUMNS = ("label", "category", "sensitive", "name", "address", "hours", "nights", "confidence", "status",
+                 "first", "last", "n_stays", "weeks", "rank", "lat", "lon", "file", "record")  # fmt: skip
+# Place categories (rules/lists/places.yaml) whose mere visit reveals special-category data
+# (GDPR Art. 9, or Art. 10 for courts and police), named by the signal of rules/signals.yaml.
+SENSITIVE_CATEGORIES = {
+    "hospital": "health", "clinic": "health", "pharmacy": "health", "rehab": "addiction-recovery",
+    "reproductive_health": "reproductive-health", "worship": "religion", "union_hall": "union-membership",
+    "lgbtq_venue": "sexual-orientation", "shelter": "shelter", "political_office": "political-activity",
+    "court": "criminal-justice", "police": "criminal-justice",
+}  # fmt: skip
 
 
 class PlacesPane(Vertical):
@@ -44,8 +54,15 @@ def places_frame(result) -> tuple[pd.DataFrame, str]:
     special = {name for name, s in load_signals().signals.items() if s.special_category}
     places, problem = derived_table(result, "places")
     if places is not None and len(places):
-        flags = _flags(result, "places", len(places), special)
-        return places.assign(sensitive=flags), "Places the pipeline inferred from your location history."
+        flags = pd.Series(_flags(result, "places", len(places), special), index=places.index)
+        if "category" in places:
+            by_category = places["category"].astype("string").map(SENSITIVE_CATEGORIES).fillna("")
+            flags = flags.where(flags != "", by_category)
+        shown = places.assign(sensitive=flags.to_numpy())
+        columns = [c for c in PLACE_COLUMNS if c in shown.columns]
+        note = ("Places inferred from your location history (home, work, frequent...), most hours first; "
+                "'sensitive' marks places of a special category (health, religion...). Enter opens a place.")  # fmt: skip
+        return short_files(shown[columns].reset_index(drop=True)), note
     visits = result.data.frames["visits"]
     if not len(visits):
         return pd.DataFrame(), f"No place visits in these exports ({problem or 'no places derived'})."
