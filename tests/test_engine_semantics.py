@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from auditor import model
+from auditor.engine import derived
 from auditor.engine.compile import evaluate_pack, window_start
 from auditor.engine.context import AuditData, Variant
 from auditor.engine.operators import within
@@ -86,7 +89,9 @@ def test_min_data_abstains_with_not_enough_data():
     assert span.abstained and "cover 9 days where the rule needs 30d" in span.reason
 
 
-def test_a_missing_derived_table_abstains_and_a_given_one_is_used():
+def test_a_missing_derived_table_abstains_and_a_given_one_is_used(monkeypatch):
+    # a table declared without a builder (as places was before auditor.derive computed it)
+    monkeypatch.setitem(derived.REGISTRY, "places", dataclasses.replace(derived.REGISTRY["places"], build=None))
     points = model.conform("points", {"time": pd.to_datetime(["2024-06-01T01:00Z"] * 2), "lat": [51.5, 48.85],
                                       "lon": [-0.12, 2.35], "importer": "t", "file": "p", "record": [0, 1],
                                       "source": "gps"}, length=2)  # fmt: skip

@@ -93,7 +93,7 @@ STAYS = DerivedTable(
         C("overnight", "bool", "the stay covers 03:00 local time"),
         C("local_date", TIME, "local calendar date of the arrival, at 00:00 (like date-only rows)"),
     ),
-    build=None,  # TEMP-LOCATION _builder("stays", "build_stays")
+    build=_builder("stays", "build_stays"),
 )
 
 PLACES = DerivedTable(
@@ -122,7 +122,7 @@ PLACES = DerivedTable(
         C("confidence", "float64", "0-1: how sure the label is (share of nights / of work hours it explains)"),
         C("status", STR, "ok, or 'not enough data' (too few points or days to say)"),
     ),
-    build=None,  # TEMP-LOCATION _builder("places", "build_places")
+    build=_builder("places", "build_places"),
 )
 
 NIGHTS = DerivedTable(
@@ -138,7 +138,7 @@ NIGHTS = DerivedTable(
         C("lon", "float64", "longitude of that place"),
         C("home_place", "int64", "the place that was home at that date; -1 when none known"),
     ),
-    build=None,  # TEMP-LOCATION _builder("nights", "build_nights")
+    build=_builder("nights", "build_nights"),
 )
 
 PAYMENTS = DerivedTable(
