@@ -188,7 +188,7 @@ def test_samples_generate_all_writes_one_folder_per_shipped_persona(tmp_path, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SHIPPED)
     for name in SHIPPED:
         assert (tmp_path / name / "truth.json").is_file() and (tmp_path / name / "README.md").is_file()
-    assert "gig-driver: 6 files" in capsys.readouterr().err
+    assert "gig-driver: 7 files" in capsys.readouterr().err
 
 
 def test_samples_generate_usage_errors(tmp_path, capsys):

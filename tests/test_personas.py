@@ -194,9 +194,14 @@ def _records_of(persona: str, file: str) -> tuple[str, list]:
         return "lines", data.decode("utf-8-sig").splitlines()
     if name.endswith(".ofx"):
         return "ofx", data.decode("cp1252").split("<STMTTRN>")[1:]
+    if name.endswith(".vcf"):
+        return "lines", data.decode("utf-8").splitlines()
+    if name.endswith(".js"):  # the X archive: a JSON array behind "window.YTD.<name>.part0 ="
+        data = data[data.index(b"=") + 1 :]
     document = json.loads(data)
     if isinstance(document, dict):
-        document = document[next(k for k in ("locations", "timelineObjects", "semanticSegments") if k in document)]
+        keys = ("locations", "timelineObjects", "semanticSegments", "friends_v2", "relationships_following")
+        document = document[next(k for k in keys if k in document)]
     return "json", document
 
 
@@ -210,7 +215,10 @@ def _raw_record(persona: str, file: str, record: int) -> str:
     return json.dumps(records[record], ensure_ascii=False)
 
 
-KIND_OF_IMPORT = {"visits": "visits", "activities": "activities", "transactions": "transactions", "trips": "trips", "ratings": "ratings"}
+KIND_OF_IMPORT = {
+    "visits": "visits", "activities": "activities", "transactions": "transactions", "trips": "trips", "ratings": "ratings",
+    "tolls": "tolls", "orders": "orders", "posts": "posts", "contacts": "contacts",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", SHIPPED)

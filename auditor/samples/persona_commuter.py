@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from auditor.samples import bank, ondevice, rideshare
+from auditor.samples import bank, ondevice, rideshare, trail
 from auditor.samples.life import Life, LifeBuilder, Place, Points, Ride
-from auditor.samples.output import Bundle
+from auditor.samples.output import Archive, Bundle
 from auditor.samples.spec import Persona, Run
 from auditor.samples.truth import Truth
 
@@ -51,6 +51,12 @@ SIGNALS = {
     "fitness": "Orangetheory membership and classes twice a week.",
     "nightlife": "Nights out with a Lyft home.",
     "p2p-network": "Venmo payments to friends.",
+    "toll-crossings": "E-ZPass crossings on every drive to Atlantic City and back, to the minute: the Expressway plazas and the Walt Whitman Bridge.",
+    "online-purchases": (
+        "Amazon orders a card statement cannot show: a carbon monoxide alarm and felt furniture pads, a poker chip "
+        "set, and in the last weeks fragrance-free lotion, cotton balls, zinc and magnesium, prenatal vitamins and a "
+        "pregnancy test."
+    ),
 }
 
 
@@ -234,7 +240,89 @@ def write(life: Life, points: Points, truth: Truth, run: Run) -> Bundle:
         "Lyft data export: passenger rides, payments from the user, ratings (names and columns as formats.md §3.2 "
         "knows them from one source)",
     )
+    _trail(life, truth, run, bundle)
     return bundle
+
+
+# --- the rest of the trail (issue 12): tolls and Amazon, from their own random stream ------
+
+ACE_EGG_HARBOR = trail.Plaza("SJTA", "ACE-EH", "Egg Harbor Toll Plaza", 3.00)
+ACE_PLEASANTVILLE = trail.Plaza("SJTA", "ACE-PV", "Pleasantville Toll Plaza", 1.50)
+WALT_WHITMAN = trail.Plaza("DRPA", "WWB", "Walt Whitman Bridge", 5.00)
+EZPASS_TAG = "012 04417731"
+
+HOUSEHOLD = (
+    trail.Product("Bounty Quick-Size Paper Towels, White, 8 Family Rolls", "B07MR1Y8GD", 24.99),
+    trail.Product("Amazon Basics AA Alkaline Batteries, 20 Count", "B00MNV8E0C", 13.49),
+    trail.Product("Green Mountain Coffee Breakfast Blend K-Cup Pods, 72 Count", "B00I0VSFF0", 41.99),
+    trail.Product("Anker USB C Charger 20W, 2 Pack", "B08T5QN6S3", 19.99),
+    trail.Product("Tide PODS Laundry Detergent Soap Pacs, Original, 81 Count", "B01BUNHFQM", 21.97),
+    trail.Product("Philips Sonicare Genuine C2 Optimal Plaque Control Brush Heads, 4 Pack", "B078WQ5YSH", 32.96),
+    trail.Product("Hydro Flask 32 oz Wide Mouth Bottle with Flex Cap", "B083GBJ4M5", 44.95),
+    trail.Product("Scotch-Brite Zero Scratch Sponges, 9 Count", "B0009XD9OG", 8.97),
+    trail.Product("Ziploc Gallon Food Storage Freezer Bags, 60 Count", "B01LZYGAVV", 11.48),
+    trail.Product("The Pragmatic Project Manager (Paperback)", "1543220932", 27.50),
+)
+SAFETY = (  # the purchases Canadian Tire found in its best payers (Duhigg 2009)
+    trail.Product("First Alert CO605 Carbon Monoxide Detector, Plug-In with Battery Backup", "B00002N83E", 29.97, ("online-purchases",)),
+    trail.Product("X-PROTECTOR Felt Furniture Pads, 131 Piece Premium Pack", "B071K2NP5T", 12.95, ("online-purchases",)),
+)
+POKER = trail.Product("Da Vinci 500 Dice Style Poker Chips Set with Aluminum Case", "B0006U41HO", 49.99, ("online-purchases",))
+# Target's pregnancy-prediction products (Duhigg 2012), in the order a pregnancy would bring them.
+EXPECTING = (
+    (56, (trail.Product("Cetaphil Moisturizing Lotion, Fragrance Free, 20 oz", "B07GXP3TZ7", 16.49, ("online-purchases",)),)),
+    (45, (
+        trail.Product("Swisspers Premium Cotton Balls, Extra Large, 400 Count", "B00KCR8MZS", 9.99, ("online-purchases",)),
+        trail.Product("Nature Made Zinc 30 mg Tablets, 100 Count", "B0016L0RK8", 6.99, ("online-purchases",)),
+        trail.Product("Nature Made Magnesium Oxide 250 mg Tablets, 100 Count", "B0019LWV0Y", 7.49, ("online-purchases",)),
+    )),
+    (30, (trail.Product("One A Day Women's Prenatal 1 Multivitamin with DHA, 60 Count", "B00QGOF98W", 21.79, ("online-purchases",)),)),
+    (19, (trail.Product("First Response Early Result Pregnancy Test, 3 Count", "B00J4AGB6I", 17.97, ("online-purchases",)),)),
+)  # fmt: skip
+
+
+def _trail(life: Life, truth: Truth, run: Run, bundle: Bundle) -> None:
+    """The E-ZPass statement of the Atlantic City drives and the Amazon order history."""
+    rng = trail.trail_random(run)
+    export = run.export_day
+    ezpass_name = f"ezpass-activity-{export:%Y-%m-%d}.csv"
+    crossings = trail.crossings_on_moves(
+        life,
+        CASINO_AC.key,
+        outbound=((0.55, ACE_EGG_HARBOR), (0.85, ACE_PLEASANTVILLE)),
+        inbound=((0.12, ACE_PLEASANTVILLE), (0.42, ACE_EGG_HARBOR), (0.93, WALT_WHITMAN)),
+        rng=rng,
+        tags=("toll-crossings",),
+    )
+    bundle.add(
+        ezpass_name,
+        trail.ezpass_csv(life, crossings, EZPASS_TAG, 25.00, 25.00, truth, ezpass_name),
+        "E-ZPass account activity (New Jersey customer service centre CSV): every toll with its plaza and the exit "
+        "time to the second, auto-replenishments in between; the drives to Atlantic City and back",
+    )
+    orders: list[trail.AmazonOrder] = []
+    day = run.first_day + timedelta(days=rng.randrange(2, 9))
+    while day < run.last_day:
+        items = tuple((product, 1 + (rng.random() < 0.15)) for product in rng.sample(HOUSEHOLD, rng.randrange(1, 4)))
+        orders.append(trail.AmazonOrder(trail.local_instant(life, day, rng.uniform(19.5, 23.0), rng), items))
+        day += timedelta(days=rng.randrange(7, 17))
+    middle = run.first_day + timedelta(days=run.days // 3)
+    orders.append(trail.AmazonOrder(trail.local_instant(life, middle, 21.2, rng), tuple((p, 1) for p in SAFETY)))
+    poker_day = run.first_day + timedelta(days=run.days // 2)
+    orders.append(trail.AmazonOrder(trail.local_instant(life, poker_day, 22.4, rng), ((POKER, 1),)))
+    for days_before, products in EXPECTING:
+        when = max(run.first_day, run.last_day - timedelta(days=days_before))
+        orders.append(trail.AmazonOrder(trail.local_instant(life, when, rng.uniform(20.0, 23.5), rng), tuple((p, 1) for p in products)))
+    amazon_name = "Your Orders.zip"
+    member = "Retail.OrderHistory.1/Retail.OrderHistory.1.csv"
+    address = "Dana Example 418 PINE ST APT 3 PHILADELPHIA PA 19106-4215 United States"
+    csv_bytes = trail.amazon_csv(orders, address, "Visa - 8812", 0.06, rng, truth, f"{amazon_name}!{member}")
+    bundle.add(
+        amazon_name,
+        Archive([(member, csv_bytes)], run.zip_time),
+        "Amazon order history from Request Your Data (`Retail.OrderHistory.1.csv`, one row per item, ISO UTC times, "
+        "`Not Available` placeholders), paid with a card that is not in these files",
+    )
 
 
 STORY = """\
@@ -246,7 +334,11 @@ moves to savings every month, and the Capital One card is paid in full. Sundays 
 St. Agnes, and the parish gets a monthly gift through Faith Direct. Twice a month Dana drives to
 Atlantic City for the weekend, stays at the Borgata and takes cash from the casino ATM; now and then
 a Saturday night ends at Rivers Casino with a Lyft home. A dating app bills the card every month.
-Friday nights out in Fishtown end with a Lyft home.
+Friday nights out in Fishtown end with a Lyft home. The car has an E-ZPass tag, so every drive to
+Atlantic City and back is on a toll statement to the second. Dana's Amazon account shows the
+household things, a carbon monoxide alarm and felt furniture pads, a poker chip set, and over the
+last eight weeks fragrance-free lotion, cotton balls, zinc and magnesium, prenatal vitamins and a
+pregnancy test.
 """
 
 INFERENCES = """\
@@ -260,6 +352,11 @@ INFERENCES = """\
 - Note for rule authors: the casino names here (Borgata, Rivers) are not in
   `rules/lists/gambling.yaml`, which lists online sportsbooks: the ground truth shows what a
   merchant-name list misses.
+- **Tolls**: the E-ZPass statement puts the car on the Atlantic City Expressway every other
+  weekend, at the minute: the record divorce lawyers subpoena, and an insurer's mileage proxy.
+- **What Dana buys**: Target's model read fragrance-free lotion, cotton balls, zinc, magnesium and
+  prenatal vitamins as a pregnancy, months before anyone is told; Canadian Tire found that buyers
+  of carbon monoxide alarms and felt pads paid their cards, and that a poker chip set was a risk.
 """
 
 PERSONA = Persona(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from auditor.samples import bank, ondevice, rideshare
+from auditor.samples import bank, ondevice, rideshare, trail
 from auditor.samples.life import Life, LifeBuilder, Order, Place, Points, Ride
 from auditor.samples.output import Bundle
 from auditor.samples.spec import Persona, Run
@@ -63,6 +63,8 @@ SIGNALS = {
     "service-rating": "Uber rider rating 4.62, with low star ratings from drivers among them.",
     "nightlife": "A night out at a bar with an Uber ride home.",
     "bill-payment": "Phone, car insurance and car loan.",
+    "social-posting": "Tweets sent between 1 and 4 am at the end of his shifts, about the night's takings, the payday loan and the overdraft fees.",
+    "social-network": "His X followers and the accounts he follows (account ids only).",
 }
 
 
@@ -370,7 +372,66 @@ def write(life: Life, points: Points, truth: Truth, run: Run) -> Bundle:
     )
     where = f"{uber_name}!{rideshare.UBER_ROOT}/Account and Profile/user_profile-0.csv"
     truth.mark(("service-rating",), where, "ratings", 2, "4.62")
+    _trail(life, truth, run, bundle)
     return bundle
+
+
+# --- the rest of the trail (issue 12): his X archive, from its own random stream -------------
+
+END_OF_SHIFT_TWEETS = (
+    "last ride done. 11 hours, $143 before gas #uberdriver",
+    "surge died at midnight again, heading home #gigwork",
+    "taco bell drive thru is my office at this hour",
+    "2am on Cermak and every light is red. goodnight chicago",
+    "rider left a 5 star and no tip. the stars don't pay rent #uberdriver",
+    "another O'Hare run, 40 min in the lot for a $19 fare #gigwork",
+)
+MONEY_TWEETS = {
+    "payday-loan": "payday loan rolled over again. $95 fee to borrow $500 for two more weeks",
+    "overdraft": "overdraft fee on a $4 coffee. the bank made more off me today than uber did",
+    "returned-payment": "payment bounced, now they want a $34 fee on top. can't make this up",
+}
+DAY_TWEETS = (
+    "Bulls lose again, season is over in November",
+    "pothole on Pulaski ate another tire. city of big shoulders and bigger potholes",
+    "snow on the lake front this morning, beautiful when you're not driving in it",
+    "who else is watching the Bears game tonight",
+    "car is back from Midas, wallet is not",
+    "free coffee at the rideshare lot today, small wins",
+)
+
+
+def _trail(life: Life, truth: Truth, run: Run, bundle: Bundle) -> None:
+    """Marcus's X archive: end-of-shift tweets, money-stress tweets at night, daytime chatter."""
+    rng = trail.trail_random(run)
+    posts: list[trail.Post] = []
+    for stay in life.stays:
+        if stay.place.key == TACO_BELL.key and rng.random() < 0.45:
+            posts.append(trail.Post(stay.start + timedelta(minutes=rng.randrange(2, 9)), rng.choice(END_OF_SHIFT_TWEETS), ("social-posting",), likes=rng.randrange(4)))
+    seen: set[str] = set()
+    for payment in life.payments:
+        kind = next((tag for tag in ("returned-payment", "payday-loan", "overdraft") if tag in payment.tags), None)
+        day = life.local(payment.time).date()
+        if kind is None or f"{kind}{day}" in seen:
+            continue
+        seen.add(f"{kind}{day}")
+        posts.append(trail.Post(trail.local_instant(life, day + timedelta(days=1), rng.uniform(1.0, 3.8), rng), MONEY_TWEETS[kind], ("social-posting",), likes=rng.randrange(9)))
+    day = run.first_day
+    while day <= run.last_day:
+        if rng.random() < 0.2:
+            posts.append(trail.Post(trail.local_instant(life, day, rng.uniform(10.5, 16.5), rng), rng.choice(DAY_TWEETS), likes=rng.randrange(6)))
+        day += timedelta(days=1)
+    following = trail.account_ids(rng, 212)
+    followers = [*following[:87], *trail.account_ids(rng, 52)]
+    rng.shuffle(followers)
+    export = run.export_day
+    name = f"twitter-{export:%Y-%m-%d}-{hashlib.sha256(b'x-archive:marcus').hexdigest()}.zip"
+    bundle.add(
+        name,
+        trail.twitter_archive(posts, followers, following, rng, truth, name, run.zip_time),
+        "his X (Twitter) archive: `data/tweets.js` behind its `window.YTD.tweets.part0 =` assignment (UTC times, "
+        "string counts, HTML-escaped text), `data/follower.js` and `data/following.js` (account ids only)",
+    )
 
 
 def _broken_chase_row(payments: list, life: Life) -> dict[int, str]:
@@ -393,7 +454,8 @@ borrows again within two weeks, and again; the first repayment bounces. EarnIn a
 weeks. Card purchases push his account below zero and overdraft fees follow. January's rent goes out
 five days late, and in February he misses his credit-card payment. On nights off he sometimes goes to
 a bar in Wicker Park and takes an Uber home; the week his car is in the shop he rides everywhere.
-Drivers rate him 4.62.
+Drivers rate him 4.62. On X he tweets at the end of his shifts, between 1 and 4 am, about the
+night's takings, and about the payday loan and the overdraft fees the nights they come.
 """
 
 INFERENCES = """\
@@ -410,6 +472,8 @@ INFERENCES = """\
   only; the hour shows in his location history, where the stop is a visit at 2 am).
 - What a fair reader would see: a full-time worker whose job is driving at night, with no
   employer to smooth his pay and no buffer for a repair.
+- **Social media**: the X archive dates every tweet to the second: posts between 1 and 4 am, and
+  in his own words the payday loan and the overdraft; employers' social-media screens read both.
 """
 
 PERSONA = Persona(

@@ -13,9 +13,9 @@ a Monzo current-account CSV (with times of day), and an Uber data export (2023 l
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from auditor.samples import bank, rideshare, takeout
+from auditor.samples import bank, rideshare, takeout, trail
 from auditor.samples.formatting import card_descriptor
 from auditor.samples.life import Life, LifeBuilder, Order, Place, Points, Ride
 from auditor.samples.output import Bundle
@@ -57,6 +57,8 @@ SIGNALS = {
     "p2p-network": "Monzo-to-Monzo and Faster payments with friends (splitting pub bills, a birthday present).",
     "nightlife": "Evenings at a pub on nights off, often with an Uber home after 23:00.",
     "alcohol": "Card payments at the pub's bar.",
+    "social-posting": "Facebook and Instagram posts written on her break between 3 and 5 am during night shifts.",
+    "social-network": "Her Facebook friends, Instagram followers and following, and the address book on her phone.",
 }
 
 
@@ -310,7 +312,92 @@ def write(life: Life, points: Points, truth: Truth, run: Run) -> Bundle:
         "Uber data export: `Rider/trips_data-0.csv` in the 2023 full layout (local times with a false `Z`), Eats "
         "orders (one row per item), ratings drivers gave her, and the profile with her current rating",
     )
+    _trail(life, truth, run, bundle)
     return bundle
+
+
+# --- the rest of the trail (issue 12): Facebook, Instagram, contacts, from their own random stream --
+
+FULL_NAME = "Amara Example"
+BREAK_POSTS = (
+    "3am on the ward and the tea has gone cold again ☕ #nightshift",
+    "Night four of four. Whoever invented the 12-hour shift never worked one 😴 #nhs #nightshift",
+    "Quiet night for once, touch wood 🤞 #nurselife",
+    "Café in the basement is shut, vending machine it is #nurselife",
+    "Two admissions, one fall, zero sit-downs. Break at 4am 💪 #nhs",
+)
+DAY_POSTS = (
+    "Sunday walk on the canal with the girls 🌸",
+    "Finally slept eight hours. A miracle.",
+    "Jollof for the whole street tonight 🍲",
+    "Broadway Market haul, no regrets",
+    "Sun's out in Victoria Park ☀️",
+)
+
+
+def _trail(life: Life, truth: Truth, run: Run, bundle: Bundle) -> None:
+    """Her Facebook and Instagram downloads and the contacts on her phone."""
+    rng = trail.trail_random(run)
+    export = run.export_day
+    facebook_posts: list[trail.Post] = []
+    instagram_posts: list[trail.Post] = []
+    for stay in life.stays:
+        night_of = life.local(stay.start).date()
+        if stay.place.key == HOSPITAL.key and "night-activity" in stay.tags:
+            if rng.random() < 0.2:
+                when = trail.local_instant(life, night_of, rng.uniform(27.0, 28.6), rng)
+                facebook_posts.append(trail.Post(when, rng.choice(BREAK_POSTS), ("social-posting",)))
+            if rng.random() < 0.06:
+                when = trail.local_instant(life, night_of, rng.uniform(27.2, 28.8), rng)
+                instagram_posts.append(trail.Post(when, rng.choice(BREAK_POSTS), ("social-posting",)))
+        elif stay.place.key == PUB.key and rng.random() < 0.5:
+            facebook_posts.append(trail.Post(stay.start + timedelta(minutes=rng.randrange(10, 40)), "Drinks with the ward crew 🍻", place=PUB))
+    day = run.first_day
+    while day <= run.last_day:
+        if rng.random() < 0.08:
+            instagram_posts.append(trail.Post(trail.local_instant(life, day, rng.uniform(11.0, 18.5), rng), rng.choice(DAY_POSTS)))
+        if rng.random() < 0.05:
+            facebook_posts.append(trail.Post(trail.local_instant(life, day, rng.uniform(10.0, 20.0), rng), rng.choice(DAY_POSTS)))
+        day += timedelta(days=1)
+    joined = datetime(2012, 9, 1, tzinfo=UTC)
+    end = datetime(export.year, export.month, export.day, tzinfo=UTC)
+    friends = list(zip(trail.people(rng, 184), trail.moments_between(rng, joined, end, 184), strict=True))
+    facebook_name = f"facebook-amaraexample-{export:%Y-%m-%d}-Xq3ZkT9b.zip"  # names never depend on the seed
+    bundle.add(
+        facebook_name,
+        trail.facebook_archive(FULL_NAME, facebook_posts, friends, truth, facebook_name, run.zip_time),
+        "Facebook \"Download your information\" (JSON, 2024 layout): posts and check-ins (pub check-ins with the "
+        "place and its coordinates) and the friends list, every text in Meta's double-encoded UTF-8",
+    )
+    names = trail.people(rng, 300)
+    handles = [trail.handle_of(name, rng) for name in names]
+    since = trail.moments_between(rng, datetime(2015, 3, 1, tzinfo=UTC), end, 300)
+    followers = list(zip(handles[:236], since[:236], strict=True))
+    following = list(zip([*handles[:150], *handles[236:]], [*since[:150], *since[236:]], strict=True))
+    instagram_name = f"instagram-amara.example-{export:%Y-%m-%d}-Lp7WcR2m.zip"
+    bundle.add(
+        instagram_name,
+        trail.instagram_archive(instagram_posts, followers, following, truth, instagram_name, run.zip_time),
+        "Instagram \"Download your information\" (JSON, 2024 layout): posts with captions, followers and following "
+        "(the 2024 `following.json` with the handle in `title`)",
+    )
+    colleagues = set(rng.sample(range(152), 38))
+    contacts = [
+        trail.Contact(
+            name,
+            f"+44 7700 9{rng.randrange(10**5):05d}",
+            f"{trail.handle_of(name, rng)}@example.invalid" if rng.random() < 0.4 else "",
+            "Royal Whitechapel Hospital" if number in colleagues else "",
+            "Ward 7,myContacts" if number in colleagues else "myContacts",
+        )
+        for number, name in enumerate(trail.people(rng, 152))
+    ]
+    bundle.add(
+        "contacts.vcf",
+        trail.vcard_file(contacts, truth, "contacts.vcf"),
+        "her phone's address book as Google Contacts exports it (vCard 3.0): names, phones, some e-mails, "
+        "colleagues labelled with the hospital and the ward",
+    )
 
 
 def _compresslevel(run: Run) -> int | None:
@@ -340,7 +427,10 @@ the NHS trust on the 27th; rent, council tax, energy, phone and her Royal Colleg
 membership leave on schedule; £400 goes into a savings pot every month and her balance never
 dips below zero. Half-way through the year she moves house (deposit, removal van, new letting
 agent). In the autumn she sees a physiotherapist for six weeks about her back, and she pays for
-a prescription at Boots every month.
+a prescription at Boots every month. On her break, around 3 or 4 am, she sometimes posts on
+Facebook or Instagram; on pub nights she checks in. Her phone's address book holds 152 people,
+38 of them colleagues from the ward; she has 184 Facebook friends and about 240 followers on
+Instagram.
 """
 
 INFERENCES = """\
@@ -355,6 +445,10 @@ INFERENCES = """\
 - **Nightlife**: pub payments and late rides home feed "alcohol" and "nightlife" rules.
 - What a fair reader would see: stable income from one employer, rent and bills on time, a
   growing savings pot, no overdraft, no borrowing.
+- **Social media and the people she knows**: posts between 3 and 5 am give the night shifts away
+  a second time; pub check-ins put her at the bar with a place and coordinates; friends,
+  followers and contacts are the "interpersonal relationships" Sesame scores and the network a
+  lender could score her by (Facebook's patent US 9,100,400).
 """
 
 PERSONA = Persona(
