@@ -415,7 +415,9 @@ def _trail(life: Life, truth: Truth, run: Run, bundle: Bundle) -> None:
         if kind is None or f"{kind}{day}" in seen:
             continue
         seen.add(f"{kind}{day}")
-        posts.append(trail.Post(trail.local_instant(life, day + timedelta(days=1), rng.uniform(1.0, 3.8), rng), MONEY_TWEETS[kind], ("social-posting",), likes=rng.randrange(9)))
+        when = trail.local_instant(life, day + timedelta(days=1), rng.uniform(1.0, 3.8), rng)
+        if when < life.stays[-1].end:  # the trail never moves the end of the data
+            posts.append(trail.Post(when, MONEY_TWEETS[kind], ("social-posting",), likes=rng.randrange(9)))
     day = run.first_day
     while day <= run.last_day:
         if rng.random() < 0.2:

@@ -360,7 +360,8 @@ def _trail(life: Life, truth: Truth, run: Run, bundle: Bundle) -> None:
             facebook_posts.append(trail.Post(trail.local_instant(life, day, rng.uniform(10.0, 20.0), rng), rng.choice(DAY_POSTS)))
         day += timedelta(days=1)
     joined = datetime(2012, 9, 1, tzinfo=UTC)
-    end = datetime(export.year, export.month, export.day, tzinfo=UTC)
+    # Connections made before the last day: the trail never moves the end of the data.
+    end = datetime(run.last_day.year, run.last_day.month, run.last_day.day, tzinfo=UTC)
     friends = list(zip(trail.people(rng, 184), trail.moments_between(rng, joined, end, 184), strict=True))
     facebook_name = f"facebook-amaraexample-{export:%Y-%m-%d}-Xq3ZkT9b.zip"  # names never depend on the seed
     bundle.add(
