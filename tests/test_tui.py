@@ -10,7 +10,7 @@ written here, so the tests do not move when the built-in packs are tuned.
 from __future__ import annotations
 
 import asyncio
-import json
+import csv
 import os
 from pathlib import Path
 
@@ -511,19 +511,27 @@ def test_palette_commands_follow_the_state(commuter):
     assert theme == "textual-light"
 
 
-def test_export_writes_the_audit_as_json(commuter, tmp_path):
-    target = tmp_path / "audit.json"
+def test_export_writes_the_audit_on_screen_redacted_when_redaction_is_on(commuter, tmp_path):
+    pytest.importorskip("auditor.reports")
+    result = commuter[0]
+    night = next(f for f in result.packs[1].findings if f.rule == "night-spending")
+    description = str(result.frame("transactions")["description"].iloc[int(night.evidence[0])])
+    plain, hidden = tmp_path / "audit.csv", tmp_path / "audit-redacted.csv"
 
     async def scenario():
         app = open_app(commuter)
         async with app.run_test(size=SIZE) as pilot:
-            app.export_to(str(target))
-            await pilot.pause()
+            app.export_to(str(plain))
+            await settle(pilot)
+            app.action_toggle_redaction()
+            app.export_to(str(hidden))
+            await settle(pilot)
 
     run(scenario())
-    document = json.loads(target.read_text(encoding="utf-8"))
-    assert [p["id"] for p in document["packs"]] == ["example", "night-owl"]
-    assert document["schema_version"]
+    rows = list(csv.DictReader(plain.open(encoding="utf-8")))
+    assert {(r["pack"], r["rule"]) for r in rows} == {(p.pack.id, f.rule) for p in result.packs for f in p.findings}
+    assert description in plain.read_text(encoding="utf-8")
+    assert description not in hidden.read_text(encoding="utf-8")
 
 
 def test_the_core_never_imports_textual():

@@ -248,23 +248,37 @@ class AuditorApp(App[int]):
     def action_export(self) -> None:
         if self.result is None:
             return
-        default = Path.cwd() / f"auditor-audit-{self.result.now:%Y-%m-%d}{'-redacted' if self.redacted else ''}.json"
-        self.push_screen(PromptDialog("Export the audit on screen to (JSON; redacted when redaction is on):",
-                                      str(default)), self.export_to)  # fmt: skip
+        default = Path.cwd() / default_report_name(self.shown)
+        self.push_screen(PromptDialog("Export the audit on screen to a report (.html, .md, .json or .csv; "
+                                      "redacted when redaction is on):", str(default)), self.export_to)  # fmt: skip
 
     def export_to(self, answer: str | None) -> None:
-        """Write the audit on screen (redacted if redaction is on) to ``answer``."""
+        """Write the audit on screen (redacted if redaction is on) to ``answer``, in a worker."""
         if not answer or self.result is None:
             return
         target = Path(answer).expanduser()
-        try:
-            target.write_text(json.dumps(export_document(self.shown), indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")  # fmt: skip
-        except OSError as problem:
-            self.push_screen(ErrorDialog("Could not write the report", f"{target}: {problem.strerror or problem}"))
+        format = REPORT_FORMATS.get(target.suffix.lower())
+        if format is None:
+            self.push_screen(ErrorDialog("Unknown report format",
+                                         f"{target.name}: end the name in {', '.join(REPORT_FORMATS)}."))  # fmt: skip
             return
-        self.last_export = target
-        self.notify(f"Wrote {target}", title="Exported")
+        shown = self.shown
+
+        def write() -> None:
+            try:
+                write_report(shown, format, target)
+            except OSError as problem:
+                self.call_from_thread(self.push_screen, ErrorDialog("Could not write the report",
+                                                                    f"{target}: {problem.strerror or problem}"))  # fmt: skip
+                return
+            except Exception as error:  # noqa: BLE001 - the app's edge: a report bug becomes a dialog
+                self.call_from_thread(self.push_screen, ErrorDialog(
+                    "The report could not be made", f"{type(error).__name__}: {error}\n\nPlease report this."))  # fmt: skip
+                return
+            self.last_export = target
+            self.call_from_thread(self.notify, f"Wrote {target}", title="Exported")
+
+        self.run_worker(write, thread=True, group="export", name="export")
 
     def action_load_pack(self) -> None:
         self.push_screen(PromptDialog("Load a rule pack (a .yaml file or a folder of packs):",
@@ -401,13 +415,30 @@ def _as_reload(message):
     return message
 
 
-def export_document(result) -> dict:
-    """The report the export writes: the reports package's JSON where it exists, else scan's."""
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
+
+
+def default_report_name(result) -> str:
+    """The reports' own default file name where the reports package exists."""
     try:
-        from auditor.reports import json_document  # type: ignore[attr-defined]
+        from auditor.reports import default_name
     except ImportError:
-        from auditor.commands.scan import result_document as json_document
-    return json_document(result)
+        return f"auditor-audit-{result.now:%Y-%m-%d}.json"
+    return default_name(result, "html")
+
+
+def write_report(result, format: str, target: Path) -> None:
+    """Write with the reports package (atomic, mode 0600); JSON from ``scan`` where it is absent."""
+    try:
+        from auditor.reports import write_report as write
+    except ImportError:
+        if format != "json":
+            raise OSError(f"this installation writes only JSON reports, not {format}") from None
+        from auditor.commands.scan import result_document
+
+        target.write_text(json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return
+    write(result, format, target)
 
 
 def run_app(paths: Sequence[Path] = (), packs: Sequence[str] | None = None, timezone: str | None = None) -> int:
