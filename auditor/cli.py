@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
             "(files, folders or .zip archives exactly as downloaded). Fully offline."
         ),
         epilog=(
-            "Bare 'auditor [PATH...]' lists what your exports hold and how each built-in scorer reads them. "
+            "Bare 'auditor [PATH...]' opens the app in a terminal (--no-tui, or a pipe, prints what your exports "
+            "hold and how each built-in scorer reads them instead). "
             "Commands: sources (what each file holds), scan (scores, findings, evidence), "
             "rules (lint, test, list packs), samples (list or generate personas). 'auditor COMMAND -h' for options."
         ),
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files, folders or .zip archives")
     _add_common(sources)
+    sources.add_argument("--no-tui", action="store_true", dest="no_tui",
+                         help="bare 'auditor' in a terminal opens the app; print the inventory and summary instead")  # fmt: skip
     for module in COMMAND_MODULES.values():
         module.add_parser(commands)
     return parser
@@ -95,10 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in COMMAND_MODULES:
         return COMMAND_MODULES[args.command].run(args)
     try:
+        if main_job and _opens_app(args):
+            from auditor.tui import run_app  # Textual only when the app opens
+
+            return run_app(args.paths, timezone=_timezone(args.timezone))
         return run_sources(args, errors, summary=main_job)
     except UsageError as problem:
         errors.print(f"[bold red]auditor:[/] {escape(str(problem))}")
         return EXIT_USAGE
+
+
+def _opens_app(args: argparse.Namespace) -> bool:
+    """Bare ``auditor`` opens the app in a terminal; pipes, tests and CI keep the printed summary."""
+    return not args.no_tui and args.format == "text" and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _timezone(name: str | None) -> str | None:
