@@ -542,3 +542,20 @@ def test_the_core_never_imports_textual():
             "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "False"
+
+
+def test_bare_auditor_opens_the_app_only_in_a_terminal(monkeypatch, capsys, tmp_path):
+    from auditor import cli
+
+    opened: list = []
+    monkeypatch.setattr("auditor.tui.run_app", lambda paths, timezone=None: opened.append((paths, timezone)) or 0)
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True, raising=False)
+    assert cli.main([str(tmp_path), "--timezone", "Europe/London"]) == 0
+    assert opened == [([tmp_path], "Europe/London")]
+    assert cli.main(["--timezone", "Mars/Olympus"]) == 2  # a usage error, before any app
+    assert "not a known time zone" in capsys.readouterr().err
+    statement = REPO / "tests" / "data" / "bank-csv-presets" / "amex-extended-no-member.csv"
+    assert cli.main([str(statement), "--no-tui"]) == 0
+    assert len(opened) == 1
+    assert "What scorers could infer" in capsys.readouterr().out
