@@ -17,6 +17,7 @@ import difflib
 import fnmatch
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -668,11 +669,30 @@ def preset_folders() -> list[tuple[Path, str]]:
     return folders
 
 
+# Checking the preset folders (a glob and a stat per file) costs milliseconds, and every CSV
+# sniff asks for the presets: an archive of thousands of CSV members paid it thousands of
+# times (issue 11). The check is repeated at most this often; a preset edited during a run
+# is still seen within it.
+RESCAN_SECONDS = 2.0
+_last_check: tuple[float, tuple[tuple[Path, str], ...], PresetSet] | None = None
+
+
 def load_presets() -> PresetSet:
-    """All presets, cached until a preset file or folder changes."""
+    """All presets, cached until a preset file or folder changes (checked every few seconds)."""
+    global _last_check
+    folders = tuple(preset_folders())
+    now = time.monotonic()
+    if _last_check is not None and _last_check[1] == folders and now - _last_check[0] < RESCAN_SECONDS:
+        return _last_check[2]
+    found = _scan_presets(folders)
+    _last_check = (now, folders, found)
+    return found
+
+
+def _scan_presets(folders: tuple[tuple[Path, str], ...]) -> PresetSet:
     signature: list[tuple[str, str, int, int]] = []
     missing: list[str] = []
-    for folder, kind in preset_folders():
+    for folder, kind in folders:
         if not folder.is_dir():
             if kind == "user preset":
                 missing.append(f"{folder}: the folder named in {PRESETS_ENV} does not exist")
