@@ -10,8 +10,9 @@ claims are listed with the reason, never silently dropped.
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from auditor.registry import REGISTRY
@@ -20,10 +21,22 @@ from auditor.importers.base import HEAD_BYTES, FileRef, Head, Importer, strip_bo
 # Nested archives beyond this depth are listed, not opened: real exports nest at most
 # once (an Uber zip inside a Takeout-style folder zipped again).
 MAX_ARCHIVE_DEPTH = 3
-# Guards against archives built to exhaust memory or time (issue 11 hardens these).
+# Guards against archives built to exhaust memory or time (zip bombs). Real exports stay far
+# inside them: a 1 GB Records.json compresses about 10 to 20 times; Takeout parts hold tens of
+# thousands of files at most. bench/archive_bombs.py measures what each guard costs.
 MAX_MEMBER_BYTES = 8 * 1024**3
+# No real export compresses 2000 times (deflate cannot pass about 1030; bzip2 and lzma can).
 MAX_COMPRESSION_RATIO = 2000
+# A member that expands past this size at more than this ratio is a bomb, not data:
+# deflate bombs sit at about 1000 times; real JSON and CSV at 5 to 30.
+LARGE_MEMBER_BYTES = 512 * 1024**2
+MAX_LARGE_RATIO = 200
+# Members listed per archive, nested archives included (counted against their outermost one).
 MAX_MEMBERS = 100_000
+# A nested archive is opened in place by decompressing its parent's stream, which costs a pass
+# over it for every seek: above this size it is listed with a hint rather than opened.
+MAX_NESTED_ARCHIVE_BYTES = 256 * 1024**2
+_S_IFLNK = 0o120000
 # Folders and files that operating systems and archivers add, never export data.
 _NOISE_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 _NOISE_DIRS = {"__MACOSX", ".git"}
@@ -77,15 +90,19 @@ def discover(paths: list[Path]) -> Discovery:
 
 def _add_file(path: Path, found: Discovery) -> None:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        # A pipe, device or socket (or a link to one) could block or never end when read.
+        if not stat.S_ISREG(status.st_mode):
+            found.unclaimed.append(Unclaimed(str(path), "is not a regular file (a pipe, device or socket); not read"))
+            return
         with open(path, "rb") as handle:
             magic = handle.read(4)
     except OSError as error:
         found.unclaimed.append(Unclaimed(str(path), f"could not be opened: {error.strerror or error}"))
         return
-    ref = FileRef(path, (), size)
+    ref = FileRef(path, (), status.st_size)
     if _is_zip_magic(magic):
-        _add_archive(ref, found, depth=1)
+        _add_archive(ref, found, depth=1, budget=_Budget())
     else:
         found.files.append(ref)
 
@@ -94,58 +111,102 @@ def _is_zip_magic(magic: bytes) -> bool:
     return magic[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def _add_archive(archive: FileRef, found: Discovery, depth: int) -> None:
-    """List an archive's members; nested zips are opened in place up to a depth."""
+@dataclass
+class _Budget:
+    """Members still allowed under one outermost archive, nested archives included."""
+
+    members: int = MAX_MEMBERS
+    exhausted: bool = field(default=False)
+
+
+def _add_archive(archive: FileRef, found: Discovery, depth: int, budget: _Budget) -> None:
+    """List an archive's members; nested zips are opened in place up to a depth.
+
+    The archive is opened once: its members' first bytes (is it a zip?) are read through the
+    same open ZipFile, so listing n members costs one pass over the central directory, not n.
+    """
+    nested: list[FileRef] = []
     try:
         with archive.open() as handle, zipfile.ZipFile(handle) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            refused = _archive_problem(infos, budget)
+            if refused:
+                found.unclaimed.append(Unclaimed(archive.display, refused))
+                return
+            for info in infos:
+                if info.is_dir() or _is_noise(info.filename):
+                    continue
+                member = FileRef(archive.path, (*archive.members, info.filename), info.file_size)
+                problem = _member_problem(info)
+                if problem:
+                    found.unclaimed.append(Unclaimed(member.display, problem))
+                elif info.filename.lower().endswith(".zip") or _member_is_zip(zf, info):
+                    nested.append(member)
+                else:
+                    found.files.append(member)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
         found.unclaimed.append(Unclaimed(archive.display, f"is not a readable zip archive ({error})"))
         return
-    if len(infos) > MAX_MEMBERS:
-        found.unclaimed.append(
-            Unclaimed(archive.display, f"holds {len(infos):,} members, more than the {MAX_MEMBERS:,} read")
-        )
-        return
-    for info in infos:
-        if info.is_dir():
-            continue
-        parts = PurePosixPath(info.filename).parts
-        if any(part in _NOISE_DIRS for part in parts) or PurePosixPath(info.filename).name in _NOISE_NAMES:
-            continue
-        member = FileRef(archive.path, (*archive.members, info.filename), info.file_size)
-        problem = _member_problem(info)
-        if problem:
-            found.unclaimed.append(Unclaimed(member.display, problem))
-            continue
-        if info.filename.lower().endswith(".zip") or _member_is_zip(member):
-            if depth >= MAX_ARCHIVE_DEPTH:
-                found.unclaimed.append(
-                    Unclaimed(member.display, f"is an archive nested more than {MAX_ARCHIVE_DEPTH} deep; not opened")
-                )
-            else:
-                _add_archive(member, found, depth + 1)
-            continue
-        found.files.append(member)
+    for member in nested:
+        if depth >= MAX_ARCHIVE_DEPTH:
+            found.unclaimed.append(
+                Unclaimed(member.display, f"is an archive nested more than {MAX_ARCHIVE_DEPTH} deep; not opened")
+            )
+        elif member.size > MAX_NESTED_ARCHIVE_BYTES:
+            found.unclaimed.append(Unclaimed(member.display, (
+                f"is an archive of {member.size:,} bytes inside another; archives over "
+                f"{MAX_NESTED_ARCHIVE_BYTES:,} bytes are only read at the top level: unzip the outer one once"
+            )))  # fmt: skip
+        else:
+            _add_archive(member, found, depth + 1, budget)
+
+
+def _archive_problem(infos: list[zipfile.ZipInfo], budget: _Budget) -> str | None:
+    """Why a whole archive is refused: too many members, or members sharing their bytes."""
+    if budget.exhausted:
+        return "not opened: the archive it is in already held the most members read"
+    budget.members -= len(infos)
+    if budget.members < 0:
+        budget.exhausted = True
+        return f"holds (with the archives around it) more than the {MAX_MEMBERS:,} members read"
+    # Members whose compressed bytes overlap are how the densest zip bombs are built (one
+    # stretch of data counted as thousands of files); no archiver writes them.
+    spans = sorted((info.header_offset, info.compress_size) for info in infos if info.compress_size)
+    for (offset, length), (next_offset, _) in zip(spans, spans[1:]):
+        if next_offset < offset + length:
+            return "has members that overlap one another (a zip bomb's construction); not read"
+    return None
+
+
+def _is_noise(name: str) -> bool:
+    path = PurePosixPath(name)
+    return any(part in _NOISE_DIRS for part in path.parts) or path.name in _NOISE_NAMES
 
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     if info.flag_bits & 0x1:
         return "is encrypted; auditor reads only unencrypted archives"
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in name.split("/"):
+        return "has an absolute or '..' path (a name built to escape its folder); not read"
+    if (info.external_attr >> 16) & 0o170000 == _S_IFLNK:
+        return "is a symbolic link; links inside archives are not followed"
     if info.file_size > MAX_MEMBER_BYTES:
         return f"declares {info.file_size:,} bytes, more than the {MAX_MEMBER_BYTES:,} read"
-    if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
+    ratio = info.file_size / info.compress_size if info.compress_size else 0.0
+    if ratio > MAX_COMPRESSION_RATIO or (info.file_size > LARGE_MEMBER_BYTES and ratio > MAX_LARGE_RATIO):
         return (
-            f"expands {info.file_size / info.compress_size:,.0f} times; "
+            f"expands {ratio:,.0f} times to {info.file_size:,} bytes; "
             "archives built to exhaust memory (zip bombs) are not read"
         )
     return None
 
 
-def _member_is_zip(member: FileRef) -> bool:
+def _member_is_zip(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     try:
-        return _is_zip_magic(member.read_head(4))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        with zf.open(info) as member:
+            return _is_zip_magic(member.read(4))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return False
 
 
@@ -154,29 +215,78 @@ def read_head(ref: FileRef) -> Head:
     return Head(ref, strip_bom(ref.read_head(HEAD_BYTES)))
 
 
+class _HeadReader:
+    """Reads heads, keeping the last archive open: members of one archive come one after
+    another (files are sorted by display path), and opening the archive anew for each would
+    re-read its whole central directory every time (quadratic in the member count)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Path, tuple[str, ...]] | None = None
+        self._archive: zipfile.ZipFile | None = None
+        self._closers: list = []
+
+    def read(self, ref: FileRef) -> Head:
+        if not ref.members:
+            return read_head(ref)
+        key = (ref.path, ref.members[:-1])
+        if key != self._key:
+            self.close()
+            self._open(*key)
+        assert self._archive is not None
+        with self._archive.open(ref.members[-1]) as member:
+            return Head(ref, strip_bom(member.read(HEAD_BYTES)))
+
+    def _open(self, path: Path, outer: tuple[str, ...]) -> None:
+        handle = open(path, "rb")
+        self._closers.append(handle.close)
+        for name in outer:
+            archive = zipfile.ZipFile(handle)
+            self._closers.append(archive.close)
+            handle = archive.open(name)
+            self._closers.append(handle.close)
+        self._archive = zipfile.ZipFile(handle)
+        self._closers.append(self._archive.close)
+        self._key = (path, outer)
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            close()
+        self._closers, self._archive, self._key = [], None, None
+
+
 def claim(files: list[FileRef], importers: tuple[Importer, ...] = REGISTRY) -> tuple[list[Claim], list[Unclaimed]]:
     """Pick the most confident importer for each file; list the files none wants."""
     claims: list[Claim] = []
     unclaimed: list[Unclaimed] = []
-    for ref in files:
-        try:
-            head = read_head(ref)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            unclaimed.append(Unclaimed(ref.display, f"could not be read ({error})"))
-            continue
-        if not head.data.strip():
-            unclaimed.append(Unclaimed(ref.display, "is empty"))
-            continue
-        best: tuple[float, Importer] | None = None
-        for importer in importers:
-            confidence = _safe_sniff(importer, head)
-            if confidence > 0 and (best is None or confidence > best[0]):
-                best = (confidence, importer)
-        if best is None:
-            unclaimed.append(Unclaimed(ref.display, _why_unclaimed(ref, head)))
-        else:
-            claims.append(Claim(ref, best[1], best[0]))
+    heads = _HeadReader()
+    try:
+        for ref in files:
+            _claim_one(ref, heads, importers, claims, unclaimed)
+    finally:
+        heads.close()
     return claims, unclaimed
+
+
+def _claim_one(ref: FileRef, heads: _HeadReader, importers: tuple[Importer, ...],
+               claims: list[Claim], unclaimed: list[Unclaimed]) -> None:  # fmt: skip
+    try:
+        head = heads.read(ref)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, KeyError) as error:
+        heads.close()  # the archive may be in any state now: open it afresh for the next member
+        unclaimed.append(Unclaimed(ref.display, f"could not be read ({error})"))
+        return
+    if not head.data.strip():
+        unclaimed.append(Unclaimed(ref.display, "is empty"))
+        return
+    best: tuple[float, Importer] | None = None
+    for importer in importers:
+        confidence = _safe_sniff(importer, head)
+        if confidence > 0 and (best is None or confidence > best[0]):
+            best = (confidence, importer)
+    if best is None:
+        unclaimed.append(Unclaimed(ref.display, _why_unclaimed(ref, head)))
+    else:
+        claims.append(Claim(ref, best[1], best[0]))
 
 
 def _safe_sniff(importer: Importer, head: Head) -> float:
