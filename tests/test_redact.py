@@ -7,16 +7,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from reports_support import PERSONAS, audit, frames_text, leaks, planted
+from reports_support import PERSONAS, audit, audit_with_sources, frames_text, leaks, planted
 
 from auditor.commands.scan import render_markdown, result_document
 from auditor.redact import GRID_DEGREES, RedactionError, money_band, normalise, redact, redaction_of
 
 
-def rendered(result) -> str:
-    """Everything the core renderers show of a result: Markdown, JSON and every table."""
+def rendered(result, tables: bool = True) -> str:
+    """Everything the core renderers show of a result: Markdown, JSON and (``tables``) every table."""
     return "\n".join([render_markdown(result), json.dumps(result_document(result), ensure_ascii=False),
-                      frames_text(result)])  # fmt: skip
+                      frames_text(result) if tables else ""])  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -35,7 +35,12 @@ def test_no_planted_name_address_merchant_or_coordinate_survives(persona, level)
     result = audit(persona)
     redacted = redact(result, level)
     assert redaction_of(redacted) == level
-    assert leaks(rendered(redacted), planted(persona, result)) == []
+    secrets = planted(persona, result)
+    assert leaks(rendered(redacted), secrets) == []
+    # and with "what each source gives away", whose source labels name accounts
+    with_sources = audit_with_sources(persona)
+    assert with_sources.packs[0].sources
+    assert leaks(rendered(redact(with_sources, level), tables=False), secrets) == []
 
 
 def test_coarse_keeps_places_to_a_few_km_months_bands_and_categories():
@@ -85,7 +90,7 @@ def test_strict_leaves_no_place_merchant_amount_or_date():
 
 
 def test_findings_keep_their_outcome_and_evidence_but_not_their_sums():
-    result = audit("night-shift-nurse")
+    result = audit_with_sources("night-shift-nurse")
     for level in ("coarse", "strict"):
         redacted = redact(result, level)
         for plain, hidden in zip(result.packs, redacted.packs):
