@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from auditor.registry import REGISTRY
@@ -102,7 +102,7 @@ def _add_file(path: Path, found: Discovery) -> None:
         return
     ref = FileRef(path, (), status.st_size)
     if _is_zip_magic(magic):
-        _add_archive(ref, found, depth=1, budget=_Budget())
+        _add_archive(ref, found, depth=1, budget=_Budget(MAX_MEMBERS))
     else:
         found.files.append(ref)
 
@@ -115,8 +115,8 @@ def _is_zip_magic(magic: bytes) -> bool:
 class _Budget:
     """Members still allowed under one outermost archive, nested archives included."""
 
-    members: int = MAX_MEMBERS
-    exhausted: bool = field(default=False)
+    members: int
+    exhausted: bool = False
 
 
 def _add_archive(archive: FileRef, found: Discovery, depth: int, budget: _Budget) -> None:
