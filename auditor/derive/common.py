@@ -42,6 +42,8 @@ def derived_of(frames: Mapping[str, pd.DataFrame], name: str, now: pd.Timestamp,
 
 def utc_ns(series: pd.Series) -> np.ndarray:
     """int64 UTC nanoseconds of a tz-aware column (NaT -> int64 min), without object arrays."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) and series.dtype.unit == "ns":
+        return np.asarray(series.array.asi8)  # epoch nanoseconds whatever the zone; no conversion
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     return series.to_numpy().astype("datetime64[ns]").view(np.int64)
@@ -90,15 +92,31 @@ def trace(rows: pd.DataFrame, group: np.ndarray, n_groups: int, kind: str) -> di
     safe = np.where(firsts >= 0, firsts, 0)
     for column in ("importer", "file", "source"):
         if column in rows and len(rows):
-            values = rows[column].astype("string").to_numpy(dtype=object, na_value=None)[safe]
-            values = np.where(firsts >= 0, values, None)
+            out[column] = pick(rows[column], safe, firsts >= 0)
         else:
-            values = np.full(n_groups, None, dtype=object)
-        out[column] = pd.Series(values, dtype="category")
+            out[column] = pd.Series([None] * n_groups, dtype="category")
     record = rows["record"].to_numpy(dtype=np.int64) if "record" in rows and len(rows) else np.zeros(max(len(rows), 1), np.int64)
     out["record"] = np.where(firsts >= 0, record[safe], -1).astype(np.int64)
     out["records"] = _records_text(rows, positions, groups, firsts, n_groups)
     return out
+
+
+def pick(column: pd.Series, positions: np.ndarray, valid: np.ndarray | None = None) -> pd.Series:
+    """``column`` at ``positions`` as a category series (missing where not ``valid``).
+
+    Categorical columns are picked by their codes: converting millions of fixes' file
+    names to text first would cost seconds.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()[positions].astype(np.int64, copy=True)
+        if valid is not None:
+            codes[~valid] = -1
+        picked = pd.Categorical.from_codes(codes, categories=column.cat.categories)
+        return pd.Series(picked).cat.remove_unused_categories()
+    values = column.astype("string").to_numpy(dtype=object, na_value=None)[positions]
+    if valid is not None:
+        values = np.where(valid, values, None)
+    return pd.Series(values, dtype="category")
 
 
 def _records_text(rows: pd.DataFrame, positions: np.ndarray, groups: np.ndarray, firsts: np.ndarray,
@@ -119,9 +137,14 @@ def _records_text(rows: pd.DataFrame, positions: np.ndarray, groups: np.ndarray,
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rank = np.arange(len(groups)) - starts[groups]
     visible = rank < shown
-    text = pd.Series(records[visible].astype(str)).groupby(groups[visible]).agg(" ".join)
+    # string sums per group with one reduceat (groups are sorted), not a Python join per group
+    words = np.char.add(records[visible].astype(str), " ").astype(object)
+    vis_groups = groups[visible]
+    starts_visible = np.flatnonzero(np.r_[True, vis_groups[1:] != vis_groups[:-1]]) if len(vis_groups) else np.zeros(0, int)
     out = pd.Series([None] * n_groups, dtype=object)
-    out.iloc[text.index.to_numpy()] = text.to_numpy()
+    if len(starts_visible):
+        joined = np.add.reduceat(words, starts_visible)
+        out.iloc[vis_groups[starts_visible]] = [text.rstrip() for text in joined]
     more = counts - np.minimum(counts, shown)
     extra = more > 0
     out[extra] = out[extra] + pd.Series([f" +{m}" for m in more[extra]], index=np.flatnonzero(extra))
@@ -163,21 +186,27 @@ def list_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
 def categorise(texts: pd.Series, categories: list[tuple[str, tuple[str, ...]]]) -> pd.Series:
     """The first category (in order) whose terms occur as whole words in each text; <NA> none.
 
-    ``texts`` should already be :func:`words` text. Distinct texts are matched once each.
+    ``texts`` should already be :func:`words` text. One pass of one pattern over the
+    distinct texts finds every term; each text then takes the earliest category among its
+    terms (a term in two lists belongs to the earlier).
     """
+    priority: dict[str, int] = {}
+    for rank, (_, terms) in enumerate(categories):
+        for term in terms:
+            priority.setdefault(words(term), rank)
+    priority.pop("", None)
+    if not len(texts) or not priority:
+        return pd.Series(pd.NA, index=range(len(texts)), dtype="string")
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(t) for t in sorted(priority, key=len, reverse=True)) + r")(?!\w)"
     codes, uniques = pd.factorize(texts.astype(object).fillna(""), sort=False)
-    unique = pd.Series(uniques, dtype=object)
-    found = pd.Series(pd.NA, index=unique.index, dtype="string")
-    for name, terms in categories:
-        pattern = list_pattern(terms)
-        if pattern is None:
-            continue
-        open_ = found.isna()
-        if not open_.any():
-            break
-        hit = unique[open_].str.contains(pattern.pattern, regex=True, na=False).astype(bool)
-        found[hit[hit].index] = name
-    return found.iloc[codes].reset_index(drop=True) if len(codes) else pd.Series([], dtype="string")
+    found = pd.Series(uniques, dtype=object).str.findall(pattern)
+    hits = found.explode().dropna()
+    names = np.array([name for name, _ in categories] + [None], dtype=object)
+    best = np.full(len(uniques), len(categories), dtype=np.int64)
+    if len(hits):
+        ranks = hits.map(priority).to_numpy(dtype=np.int64)
+        np.minimum.at(best, hits.index.to_numpy(dtype=np.int64), ranks)
+    return pd.Series(names[best][codes], dtype="string")
 
 
 def rules_lists_dir() -> str:

@@ -172,46 +172,64 @@ def build_payments(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezo
     if not len(tx):
         return common.empty("payments")
     out = tx.reset_index(drop=True).copy()
-    out["merchant"] = normalise(out["description"], out["counterparty"])
     amount = out["amount"].to_numpy(dtype="float64", na_value=np.nan)
-    out["direction"] = pd.Categorical(np.where(amount > 0, "in", np.where(amount < 0, "out", None)),
-                                      categories=["in", "out"])
-    out["p2p"] = is_p2p(out)
-    category = categories(out)
+    direction = np.where(amount > 0, "in", np.where(amount < 0, "out", None))
+    out["direction"] = pd.Categorical(direction, categories=["in", "out"])
+    # everything read from the text is computed once per distinct line (a statement repeats a few
+    # hundred texts), then spread back to the rows
+    key = out["description"].astype("string").fillna("")
+    for column in ("counterparty", "type", "mcc", "direction"):
+        key = key + "\x1f" + out[column].astype("string").fillna("")
+    codes, _ = pd.factorize(key, sort=False)
+    first = np.unique(codes, return_index=True)[1]
+    lines = out.iloc[first].reset_index(drop=True)
+    lines["merchant"] = normalise(lines["description"], lines["counterparty"])
+    lines["p2p"] = is_p2p(lines)
+    category = categories(lines)
     # a person's name is no merchant: only the words of the line itself (rent, savings) categorise it
     personal_ok = category.isin(["rent", "savings", "overdraft_fee", "returned_payment", "late_fee"]).to_numpy(dtype=bool)
-    category = category.where(~out["p2p"].to_numpy() | personal_ok)
-    out["merchant_category"] = category.astype("category")
+    lines["merchant_category"] = category.where(~lines["p2p"].to_numpy() | personal_ok)
+    words = common.words_series(lines["description"].fillna("") + " " + lines["type"].astype("string").fillna(""))
+    transfer_words = words.str.contains(_TRANSFER_WORDS, regex=True, na=False).to_numpy(dtype=bool)
+    refund_words = words.str.contains(_REFUND_WORDS, regex=True, na=False).to_numpy(dtype=bool)
+    out["merchant"] = lines["merchant"].iloc[codes].reset_index(drop=True)
+    out["p2p"] = lines["p2p"].to_numpy(dtype=bool)[codes]
+    out["merchant_category"] = lines["merchant_category"].iloc[codes].reset_index(drop=True).astype("category")
     out["evidence_kind"] = pd.Categorical(["transactions"] * len(out))
     recurring.label_rent(out, timezone)
     series = recurring.detect_series(out, timezone)
     out["series"] = series
     out["recurring"] = series >= 0
-    out["income_type"] = income_types(out)
+    out["income_type"] = income_types(out, transfer_words[codes], refund_words[codes])
     return out
 
 
-def income_types(payments: pd.DataFrame) -> pd.Series:
-    """payroll, benefits, gig, loan, p2p, transfer, refund or other, for money in; <NA> for money out."""
+_TRANSFER_WORDS = (r"(?<!\w)(?:transfer from|from savings|pot transfer|account transfer|savings|xfer|transfer|naar|"
+                   r"from checking|cashout|cash out|payment thank you|payment received|thank you)(?!\w)")
+_REFUND_WORDS = r"(?<!\w)(?:refund|return|reversal|erstattung)(?!\w)"
+
+
+def income_types(payments: pd.DataFrame, transfer_words: np.ndarray, refund_words: np.ndarray) -> pd.Series:
+    """payroll, benefits, gig, loan, p2p, transfer, refund or other, for money in; <NA> for money out.
+
+    ``transfer_words`` and ``refund_words`` say which rows' text names a transfer between the
+    person's own accounts or a refund.
+    """
     category = payments["merchant_category"].astype("string")
     is_in = payments["direction"].astype("string").eq("in").fillna(False).to_numpy(dtype=bool)
-    text = common.words_series(payments["description"].fillna("") + " " + payments["type"].astype("string").fillna(""))
-    transfer = text.str.contains(r"(?<!\w)(?:transfer from|from savings|pot transfer|account transfer|savings|xfer|"
-                                 r"transfer|naar|from checking|cashout|cash out|payment thank you|payment received|"
-                                 r"thank you)(?!\w)", regex=True, na=False)
-    transfer = transfer | category.isin(["card_payment", "savings"]).fillna(False)
+    transfer = transfer_words | category.isin(["card_payment", "savings"]).fillna(False).to_numpy(dtype=bool)
     # a merchant the person also pays is refunding them
-    out_merchants = payments.loc[~is_in, "merchant"].astype("string").str.lower().dropna().unique()
-    refund = payments["merchant"].astype("string").str.lower().isin(out_merchants).fillna(False).to_numpy(dtype=bool)
-    refund = refund | text.str.contains(r"(?<!\w)(?:refund|return|reversal|erstattung)(?!\w)", regex=True, na=False).to_numpy(dtype=bool)
+    merchant = payments["merchant"].astype("string").str.lower()
+    out_merchants = merchant[~is_in].dropna().unique()
+    refund = merchant.isin(out_merchants).fillna(False).to_numpy(dtype=bool) | refund_words
     regular = payments["recurring"].to_numpy(dtype=bool) & ~payments["p2p"].to_numpy(dtype=bool)
     choices = [
         (category.eq("payroll").fillna(False).to_numpy(dtype=bool), "payroll"),
         (category.eq("benefits").fillna(False).to_numpy(dtype=bool), "benefits"),
         (category.eq("gig_platform").fillna(False).to_numpy(dtype=bool), "gig"),
         (category.isin(["payday_lender", "cash_advance", "bnpl", "loan"]).fillna(False).to_numpy(dtype=bool), "loan"),
-        (payments["p2p"].to_numpy(dtype=bool) & ~transfer.to_numpy(dtype=bool), "p2p"),
-        (transfer.to_numpy(dtype=bool), "transfer"),
+        (payments["p2p"].to_numpy(dtype=bool) & ~transfer, "p2p"),
+        (transfer, "transfer"),
         (refund, "refund"),
         (regular & category.isna().to_numpy(dtype=bool), "payroll"),
     ]

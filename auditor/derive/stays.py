@@ -29,9 +29,12 @@ import pandas as pd
 from auditor.derive import common
 
 EARTH_RADIUS_M = 6_371_008.8
+NAT = np.iinfo(np.int64).min
 STAY_RADIUS_M = 200.0  # Li et al. 2008; Zheng et al. 2009 (GeoLife)
 STAY_MIN_MINUTES = 10.0
 STAY_MAX_GAP_HOURS = 6.0
+MOVING_SPEED_MPS = 2.0  # faster than a walk between two fixes...
+MOVING_MIN_STEP_M = 50.0  # ...over more than GPS jitter
 PLACE_RADIUS_M = 150.0
 MAX_LEADER_PLACES = 300
 NIGHT_HOUR = 3  # a night is judged at 03:00 local time
@@ -93,8 +96,8 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return stay
-    order = np.argsort(t[idx], kind="stable")
-    idx = idx[order]
+    if (np.diff(t[idx]) < 0).any():  # importers order fixes by time; sort only when they are not
+        idx = idx[np.argsort(t[idx], kind="stable")]
     plat, plon, pt = lat[idx], lon[idx], t[idx]
     m = len(idx)
     # runs: break where a step leaves the radius, the clock jumps, or a used point intervenes
@@ -102,10 +105,14 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     gap = np.diff(pt)
     contiguous = np.diff(idx) >= 1
     breaks = np.ones(m, dtype=bool)
-    breaks[1:] = (step > STAY_RADIUS_M) | (gap > STAY_MAX_GAP_HOURS * common.NS_PER_HOUR) | ~contiguous
+    # a fix reached at more than walking pace is on the move: it cannot be in the same stay
+    moving = (step > MOVING_MIN_STEP_M) & (step > MOVING_SPEED_MPS * np.maximum(gap, 1) / 1e9)
+    breaks[1:] = (step > STAY_RADIUS_M) | (gap > STAY_MAX_GAP_HOURS * common.NS_PER_HOUR) | ~contiguous | moving
     run_start = np.maximum.accumulate(np.where(breaks, np.arange(m), 0))
     segment = np.full(m, -1, dtype=np.int64)  # each point's segment: the position of its anchor
-    active = np.arange(m)
+    run_size = np.bincount(run_start, minlength=m)[run_start]
+    segment[run_size == 1] = np.flatnonzero(run_size == 1)  # a lone fix is its own (too short) segment
+    active = np.flatnonzero(run_size > 1)
     anchor = run_start.copy()
     while len(active):
         a = anchor[active]
@@ -118,40 +125,51 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
         segment[active[settled]] = a[settled]
         active = active[~settled]
         anchor[active] = first_far[anchor[active]]
-    # a segment is a stay when it lasts long enough with 2+ fixes
-    seg_codes, seg_index = np.unique(segment, return_inverse=True)
-    first_t = np.full(len(seg_codes), np.iinfo(np.int64).max)
-    last_t = np.full(len(seg_codes), np.iinfo(np.int64).min)
-    np.minimum.at(first_t, seg_index, pt)
-    np.maximum.at(last_t, seg_index, pt)
-    count = np.bincount(seg_index)
-    good = (count >= 2) & ((last_t - first_t) >= STAY_MIN_MINUTES * common.NS_PER_MIN)
+    # a segment is a stay when it lasts long enough with 2+ fixes; segments are contiguous in time
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    ends = np.r_[starts[1:], m] - 1
+    seg_index = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, m]))
+    count = ends - starts + 1
+    good = (count >= 2) & ((pt[ends] - pt[starts]) >= STAY_MIN_MINUTES * common.NS_PER_MIN)
     number = np.cumsum(good) - 1
     stay[idx] = np.where(good[seg_index], number[seg_index], -1)
     return stay
 
 
-def _covered_by_visits(points: pd.DataFrame, visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """For each point, the visit whose time covers it (-1 none)."""
-    if not len(visits) or not len(points):
-        return np.full(len(points), -1, dtype=np.int64), np.zeros(len(visits), dtype=np.int64)
+def _covered_by_visits(points: pd.DataFrame, visits: pd.DataFrame, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which points fall inside an export visit's time, and how many points each visit holds.
+
+    The visits' bounds are looked up in the fixes' (sorted) times, not each fix in the
+    visits: 12k visits against 3M fixes is two cheap binary searches.
+    """
+    n = len(points)
+    if not len(visits) or not n:
+        return np.zeros(n, dtype=bool), np.zeros(len(visits), dtype=np.int64)
+    order = None
+    if len(t) > 1 and (np.diff(t) < 0).any():
+        order = np.argsort(t, kind="stable")
+        t = t[order]
     start = common.utc_ns(visits["start"])
     end = common.utc_ns(visits["end"])
-    ok = (start != np.iinfo(np.int64).min) & (end != np.iinfo(np.int64).min)
-    order = np.flatnonzero(ok)[np.argsort(start[ok], kind="stable")]
-    s, e = start[order], np.maximum.accumulate(end[order]) if len(order) else end[order]
-    t = common.utc_ns(points["time"])
-    pos = np.searchsorted(s, t, side="right") - 1
-    inside = (pos >= 0) & (t <= e[np.maximum(pos, 0)]) & (t != np.iinfo(np.int64).min)
-    visit = np.where(inside, order[np.maximum(pos, 0)], -1)
-    counts = np.bincount(visit[visit >= 0], minlength=len(visits)) if len(visits) else np.zeros(0, np.int64)
-    return visit.astype(np.int64), counts.astype(np.int64)
+    ok = (start != NAT) & (end != NAT) & (end >= start)
+    lo = np.searchsorted(t, start, side="left")
+    hi = np.searchsorted(t, end, side="right")
+    counts = np.where(ok, hi - lo, 0).astype(np.int64)
+    depth = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(depth, lo[ok], 1)
+    np.add.at(depth, hi[ok], -1)
+    inside = np.cumsum(depth[:-1]) > 0
+    if order is not None:
+        unsorted = np.empty(n, dtype=bool)
+        unsorted[order] = inside
+        inside = unsorted
+    return inside, counts
 
 
 def merge(visits: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """The export's visits and the stays detected in the points no visit covers."""
-    in_visit, visit_points = _covered_by_visits(points, visits)
-    stay = detect(points, free=in_visit < 0)
+    in_visit, visit_points = _covered_by_visits(points, visits, common.utc_ns(points["time"]))
+    stay = detect(points, free=~in_visit)
     parts = []
     usable = visits["start"].notna() & visits["end"].notna() & visits["lat"].notna() & visits["lon"].notna()
     vis = visits[usable.to_numpy()]
@@ -293,8 +311,9 @@ def place_categories(stays: pd.DataFrame, trips: pd.DataFrame) -> pd.Series:
 def _trip_categories(stays: pd.DataFrame, trips: pd.DataFrame, order: list[tuple[str, tuple[str, ...]]]) -> pd.DataFrame:
     """Categories from ride pickup and drop-off addresses, given to the place in the same cell."""
     cells = pd.Series(_cells(stays["lat"].to_numpy(), stays["lon"].to_numpy(), PLACE_RADIUS_M))
-    cell_place = pd.DataFrame({"cell": cells, "place": stays["place"].to_numpy()}).groupby("cell")["place"].agg(
-        lambda p: p.value_counts().index[0])
+    pairs = pd.DataFrame({"cell": cells, "place": stays["place"].to_numpy()}).value_counts().reset_index(name="n")
+    pairs = pairs.sort_values(["cell", "n", "place"], ascending=[True, False, True], kind="stable")
+    cell_place = pairs.drop_duplicates("cell").set_index("cell")["place"]
     parts = []
     for end in ("pickup", "dropoff"):
         lat = trips[f"{end}_lat"].to_numpy(dtype="float64", na_value=np.nan)
