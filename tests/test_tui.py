@@ -559,3 +559,23 @@ def test_bare_auditor_opens_the_app_only_in_a_terminal(monkeypatch, capsys, tmp_
     assert cli.main([str(statement), "--no-tui"]) == 0
     assert len(opened) == 1
     assert "What scorers could infer" in capsys.readouterr().out
+
+
+def test_the_launcher_opens_the_app_without_importing_the_engine(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    from auditor import cli, launch
+
+    assert set(launch.COMMAND_NAMES) == set(cli.COMMANDS)  # a new subcommand never opens the app
+    monkeypatch.setattr(launch.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(launch.sys.stdout, "isatty", lambda: True, raising=False)
+    assert launch.app_request([]) == ([], None)
+    assert launch.app_request([str(tmp_path), "--timezone", "Europe/London"]) == ([tmp_path], "Europe/London")
+    for argv in (["rules"], ["scan", str(tmp_path)], [str(tmp_path / "missing")], ["--no-tui"],
+                 ["--timezone", "Mars/Olympus"], ["--format", "json"], ["--version"]):  # fmt: skip
+        assert launch.app_request(argv) is None, argv  # the CLI parses and reports these
+    code = ("import sys, auditor.launch, auditor.tui.app, auditor.resources; "
+            "print(sorted(m for m in ('pandas', 'auditor.pipeline', 'auditor.cli') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"  # the first frame waits for none of them

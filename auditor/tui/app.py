@@ -9,6 +9,7 @@ engine are imported inside the worker, so the first frame does not wait for them
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ from typing import ClassVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from auditor.tui.dialogs import ErrorDialog, HelpScreen, PromptDialog, RowDialog
@@ -33,13 +34,6 @@ from auditor.tui.loading import (
     describe_request,
     run_request,
 )
-from auditor.tui.panes.comparison import ComparisonPane
-from auditor.tui.panes.data import DataPane
-from auditor.tui.panes.findings import EvidenceRowChosen, FindingsPane
-from auditor.tui.panes.overview import OverviewPane
-from auditor.tui.panes.places import PlacesPane
-from auditor.tui.panes.rules import RulesPane
-from auditor.tui.table import FrameTable
 
 TABS = (
     ("overview", "Overview"),
@@ -49,6 +43,16 @@ TABS = (
     ("places", "Places"),
     ("rules", "Rules"),
 )
+# tab id -> (module, pane class); the panes (and pandas with them) are imported by the
+# audit worker while the first frame is already on screen, and mounted with the result.
+PANES = {
+    "overview": ("auditor.tui.panes.overview", "OverviewPane"),
+    "compare": ("auditor.tui.panes.comparison", "ComparisonPane"),
+    "findings": ("auditor.tui.panes.findings", "FindingsPane"),
+    "data": ("auditor.tui.panes.data", "DataPane"),
+    "places": ("auditor.tui.panes.places", "PlacesPane"),
+    "rules": ("auditor.tui.panes.rules", "RulesPane"),
+}
 REDACTION_LEVEL = "coarse"
 DARK, LIGHT = "textual-dark", "textual-light"
 RELOAD_EVERY_S = 1.0
@@ -92,28 +96,34 @@ class AuditorApp(App[int]):
         yield Header()
         yield Label("", id="status-bar")
         with TabbedContent(id="tabs", initial="overview"):
-            with TabPane("Overview", id="overview"):
-                yield OverviewPane(id="overview-pane")
-            with TabPane("So far off?", id="compare"):
-                yield ComparisonPane(id="compare-pane")
-            with TabPane("Findings", id="findings"):
-                yield FindingsPane(id="findings-pane")
-            with TabPane("Data", id="data"):
-                yield DataPane(id="data-pane")
-            with TabPane("Places", id="places"):
-                yield PlacesPane(id="places-pane")
-            with TabPane("Rules", id="rules"):
-                yield RulesPane(id="rules-pane")
+            for tab, title in TABS:
+                with TabPane(title, id=tab):
+                    yield Static("Reading your exports...", classes="pane-placeholder")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.theme = DARK
         self.set_interval(RELOAD_EVERY_S, self.check_pack_files)
         if self.result is not None:
             self.request = AuditRequest(self.paths, self.pack_refs, self.timezone, describe_request(self.paths, None))
+            await self.mount_panes()
             self.show_result(self.result)
         else:
             self.start_audit(self.paths)
+
+    async def mount_panes(self) -> None:
+        """Put the real panes in place of the placeholders (once)."""
+        if self.query(".pane"):
+            return
+        for tab, (module, name) in PANES.items():
+            pane_class = getattr(importlib.import_module(module), name)
+            holder = self.query_one(f"#{tab}", TabPane)
+            await holder.query(".pane-placeholder").remove()
+            await holder.mount(pane_class(id=f"{tab}-pane", classes="pane"))
+
+    def pane(self, tab: str):
+        """The pane of a tab (after the first audit)."""
+        return self.query_one(f"#{tab}-pane")
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -135,8 +145,12 @@ class AuditorApp(App[int]):
         def cancelled() -> bool:
             return get_current_worker().is_cancelled
 
-        self.run_worker(partial(run_request, request, self.post_message, cancelled, dataset), thread=True,
-                        exclusive=True, group="audit", name="audit")  # fmt: skip
+        def run() -> None:
+            for module, _ in PANES.values():  # while the first frame is up, not before it
+                importlib.import_module(module)
+            run_request(request, self.post_message, cancelled, dataset)
+
+        self.run_worker(run, thread=True, exclusive=True, group="audit", name="audit")
 
     def cancel_audit(self) -> None:
         for worker in self.workers:
@@ -156,8 +170,9 @@ class AuditorApp(App[int]):
         if screen is not None:
             screen.stage_started(message)
 
-    def on_audit_finished(self, message: AuditFinished) -> None:
+    async def on_audit_finished(self, message: AuditFinished) -> None:
         self._close_loading()
+        await self.mount_panes()
         self.request = message.request
         self.show_result(message.result)
         if message.reloaded:
@@ -165,6 +180,8 @@ class AuditorApp(App[int]):
 
     def on_audit_failed(self, message: AuditFailed) -> None:
         self._close_loading()
+        for placeholder in self.query(".pane-placeholder"):
+            placeholder.update(f"{message.title}. ctrl+o opens exports; q quits.")
         self.push_screen(ErrorDialog(message.title, message.detail))
 
     def _close_loading(self) -> None:
@@ -199,9 +216,10 @@ class AuditorApp(App[int]):
         if self.result is None:
             return
         shown = self.shown
-        for pane in (OverviewPane, ComparisonPane, FindingsPane, DataPane, PlacesPane):
-            self.query_one(pane).show(shown, self.redacted)
-        self.query_one(RulesPane).show(shown, self.redacted, watching=self._watching())
+        for tab in PANES:
+            if tab != "rules":
+                self.pane(tab).show(shown, self.redacted)
+        self.pane("rules").show(shown, self.redacted, watching=self._watching())
         self._update_status()
 
     def _update_status(self) -> None:
@@ -360,12 +378,12 @@ class AuditorApp(App[int]):
 
     # --- rows, help, palette ----------------------------------------------------------------------
 
-    def on_evidence_row_chosen(self, message: EvidenceRowChosen) -> None:
+    def on_evidence_row_chosen(self, message) -> None:
         from auditor.tui.present import row_text
 
         self.push_screen(RowDialog(message.title, row_text(message.frame, message.position)))
 
-    def on_frame_table_row_chosen(self, message: FrameTable.RowChosen) -> None:
+    def on_frame_table_row_chosen(self, message) -> None:
         from auditor.tui.present import row_text
 
         table = message.table
@@ -374,6 +392,8 @@ class AuditorApp(App[int]):
 
     def key_scopes(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Every key binding by where it works, read from the bindings themselves."""
+        from auditor.tui.table import FrameTable
+
         scopes = [("Everywhere", self.BINDINGS), ("Tables", FrameTable.BINDINGS),
                   ("While loading", LoadingScreen.BINDINGS), ("Dialogs", ErrorDialog.BINDINGS)]  # fmt: skip
         out = []
@@ -406,7 +426,7 @@ class AuditorApp(App[int]):
 
     def show_pack(self, pack_id: str) -> None:
         self.action_show_tab("overview")
-        self.query_one(OverviewPane).select_pack(pack_id)
+        self.pane("overview").select_pack(pack_id)
 
 
 def _as_reload(message):
