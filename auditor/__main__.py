@@ -2,6 +2,6 @@
 
 import sys
 
-from auditor.cli import main
+from auditor.launch import main  # light: the app's first frame does not wait for pandas
 
 sys.exit(main())
