@@ -25,6 +25,9 @@ from auditor.packs.issues import Issue, describe, did_you_mean, one_of
 from auditor.packs.yamlsafe import MAX_BYTES, Located, load_yaml
 
 SIGNALS_FILE = "signals.yaml"
+# The built-in packs hold at most about 30 rules. Run time grows with rules times rows times
+# sources (ablation), so a pack from a stranger is bounded here, with room to spare.
+MAX_RULES = 500
 _UNSAFE = {"yaml-limits", "yaml-tag", "yaml-merge", "yaml-key"}
 _CUSTOM_CHECKS = {"unknown_measure": "unknown-measure"}
 LISTS_DIR = "lists"
@@ -108,6 +111,12 @@ def load_pack(
         loaded.issues.append(Issue(file, *located.where(()), "wrong-value",
                                    f"found {describe(located.data)}; expected a pack: a mapping with id, title, rules..."))  # fmt: skip
         return loaded
+    raw_rules = located.data.get("rules")
+    if isinstance(raw_rules, list) and len(raw_rules) > MAX_RULES:
+        loaded.issues.append(Issue(file, *located.where(("rules",)), "yaml-limits",
+                                   f"the pack has {len(raw_rules):,} rules; a pack may have at most {MAX_RULES:,}",
+                                   hint="split it into several packs"))  # fmt: skip
+        return loaded
     header = _validate(fmt.PackHeader, located.data, located, file, (), loaded.issues)
     rules = _validate_rules(located, file, loaded.issues)
     if header is None:
@@ -170,7 +179,17 @@ def _lists(pack: fmt.Pack, path: Path, located: Located, file: str, issues: list
             issues.append(Issue(file, *where, "include", f"cannot find the list file '{include}'",
                                 hint=f"paths are relative to the pack's folder, or to {resources.rules_dir()}"))  # fmt: skip
             continue
-        text = target.read_bytes()
+        try:
+            # Checked before reading: an include may name any .yaml file, of any size.
+            size = target.stat().st_size
+            if size > MAX_BYTES:
+                issues.append(Issue(file, *where, "yaml-limits",
+                                    f"the list file '{include}' is {size:,} bytes; a list file may be at most {MAX_BYTES:,}"))  # fmt: skip
+                continue
+            text = target.read_bytes()
+        except OSError as problem:
+            issues.append(Issue(file, *where, "include", f"cannot read the list file '{include}': {problem.strerror or problem}"))
+            continue
         list_located, list_issues = load_yaml(text, str(target))
         issues.extend(list_issues)
         if list_located is None:
