@@ -42,7 +42,7 @@ def build_nights(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone
     known = ~np.isnan(stay)
     stay_idx = np.where(known, stay, 0).astype(np.int64)
     place = np.where(known, stays["place"].to_numpy(dtype=np.int64)[stay_idx], -1)
-    home_place = _home_by_day(labels.home_periods, days)
+    home_place = _home_by_day(labels.home_periods, days, local_start, common.utc_ns(stays["start"]))
     label = pd.Series(place).map(labels.place_label).to_numpy(dtype=object)
     status = np.select([~known, (place == home_place) & (home_place >= 0), label == "work"],
                        ["unknown", "home", "work"], "away")
@@ -66,12 +66,20 @@ def build_nights(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone
     return table
 
 
-def _home_by_day(periods: pd.DataFrame, days: np.ndarray) -> np.ndarray:
-    """The home place of each local day (-1 outside every home period)."""
+def _home_by_day(periods: pd.DataFrame, days: np.ndarray, local_start: np.ndarray, utc_start: np.ndarray) -> np.ndarray:
+    """The home place of each local day: a period holds from the local day of its first stay."""
     home = np.full(len(days), -1, dtype=np.int64)
-    week = np.floor_divide(days + 3, 7)
-    for place, first_week, last_week in periods[["place", "first_week", "last_week"]].itertuples(index=False):
-        home[(week >= first_week) & (week <= last_week)] = place  # one pass per home period
+    if not len(periods):
+        return home
+    # local day of each period's first stay (the offset of that stay, found by its UTC start)
+    offset = local_start - utc_start
+    order = np.argsort(utc_start, kind="stable")
+    at = order[np.clip(np.searchsorted(utc_start[order], periods["first_ns"].to_numpy()), 0, len(order) - 1)]
+    first_day = np.floor_divide(periods["first_ns"].to_numpy() + offset[at], common.NS_PER_DAY)
+    which = np.searchsorted(first_day, days, side="right") - 1
+    last_day = np.floor_divide(periods["last_ns"].to_numpy() + offset[at], common.NS_PER_DAY)
+    ok = (which >= 0) & (days <= last_day[np.maximum(which, 0)])
+    home[ok] = periods["place"].to_numpy(dtype=np.int64)[which[ok]]
     return home
 
 

@@ -84,14 +84,14 @@ def build_places(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone
     work = base["label"] == "work"
     base.loc[work, "confidence"] = base.loc[work, "place"].map(labels.work_confidence).to_numpy()
     base["status"] = STATUS_OK
-    homes = _home_rows(base, labels.home_periods, frame)
+    homes = _home_rows(base, labels.home_periods)
     table = pd.concat([base[base["label"] != "home"], homes], ignore_index=True)
     if not labels.enough:
         table = pd.concat([table, _not_enough(stays, "stays")], ignore_index=True)
     return table.sort_values(["rank", "home_period"], kind="stable").reset_index(drop=True)
 
 
-def _home_rows(base: pd.DataFrame, periods: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def _home_rows(base: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """One row per home period: the place's row with the period's first and last stay."""
     if not len(periods):
         return base.iloc[0:0]
@@ -99,13 +99,8 @@ def _home_rows(base: pd.DataFrame, periods: pd.DataFrame, frame: pd.DataFrame) -
     rows["label"] = "home"
     rows["home_period"] = periods["period"].to_numpy(dtype=np.int64)
     rows["confidence"] = periods["confidence"].to_numpy()
-    firsts, lasts = [], []
-    for p, w0, w1 in periods[["place", "first_week", "last_week"]].itertuples(index=False):  # one per period
-        inside = frame[(frame["place"] == p) & (frame["week"] >= w0) & (frame["week"] <= w1)]
-        firsts.append(inside["start"].min())
-        lasts.append(inside["end"].max())
-    rows["first"] = common.ns_to_utc(np.asarray(firsts, dtype=np.int64))
-    rows["last"] = common.ns_to_utc(np.asarray(lasts, dtype=np.int64))
+    rows["first"] = common.ns_to_utc(periods["first_ns"].to_numpy(dtype=np.int64))
+    rows["last"] = common.ns_to_utc(periods["last_ns"].to_numpy(dtype=np.int64))
     rows["status"] = np.where(periods["nights"].to_numpy() >= HOME_MIN_NIGHTS, STATUS_OK, NOT_ENOUGH)
     return rows
 
@@ -118,7 +113,11 @@ def _not_enough(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     frame = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v) for k, v in out.items()})
     frame["label"] = NOT_ENOUGH
     frame["status"] = NOT_ENOUGH
-    frame["place"] = -1
+    for column in ("place", "rank"):
+        frame[column] = -1
+    for column in ("n_stays", "nights", "days", "weeks", "home_period"):
+        frame[column] = 0
+    frame["hours"] = frame["workday_hours"] = frame["confidence"] = 0.0
     return frame
 
 

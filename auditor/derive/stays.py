@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.derive import common
+from auditor.engine import derived
 
 EARTH_RADIUS_M = 6_371_008.8
 NAT = np.iinfo(np.int64).min
@@ -205,7 +206,7 @@ def merge(visits: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     stays["start"] = pd.to_datetime(stays["start"], utc=True)
     stays["end"] = pd.to_datetime(stays["end"], utc=True)
     stays["duration_min"] = (stays["end"] - stays["start"]).dt.total_seconds() / 60.0
-    return stays
+    return derived.conform("stays", stays)
 
 
 # --- 2. places ---------------------------------------------------------------------------------
@@ -393,6 +394,7 @@ def label_places(stays: pd.DataFrame, local_start: np.ndarray, local_end: np.nda
 def _no_periods() -> pd.DataFrame:
     return pd.DataFrame({"period": pd.Series(dtype=np.int64), "place": pd.Series(dtype=np.int64),
                          "first_week": pd.Series(dtype=np.int64), "last_week": pd.Series(dtype=np.int64),
+                         "first_ns": pd.Series(dtype=np.int64), "last_ns": pd.Series(dtype=np.int64),
                          "confidence": pd.Series(dtype="float64"), "nights": pd.Series(dtype=np.int64)})
 
 
@@ -427,12 +429,20 @@ def _home_periods(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         merged.append(list(run))
     rows = []
-    for number, (p, first_week, last_week, _) in enumerate(merged, start=1):
+    for number, (p, first_week, last_week, _) in enumerate(merged, start=1):  # one pass per home period
         inside = (frame["week"] >= first_week) & (frame["week"] <= last_week)
         period_hours = frame.loc[inside, "hours"].sum()
         home_hours = frame.loc[inside & (frame["place"] == p), "hours"].sum()
         nights = int(frame.loc[inside, "nights"].sum())
+        # a move mid-week: the period starts with the first stay at the new home in the week before
+        around = (frame["week"] >= first_week - 1) & (frame["week"] <= last_week + 1) & (frame["place"] == p)
         rows.append({"period": number, "place": p, "first_week": first_week, "last_week": last_week,
+                     "first_ns": int(frame.loc[around, "start"].min()), "last_ns": int(frame.loc[around, "end"].max()),
                      "confidence": float(home_hours / period_hours) if period_hours > 0 else 0.0, "nights": nights})
-    return pd.DataFrame(rows)
+    periods = pd.DataFrame(rows)
+    # consecutive periods never overlap: a period ends where the next begins
+    nxt = periods["first_ns"].shift(-1)
+    periods["last_ns"] = np.where(nxt.notna(), np.minimum(periods["last_ns"], nxt.fillna(0)), periods["last_ns"]).astype(
+        np.int64)
+    return periods
 
