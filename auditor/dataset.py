@@ -18,7 +18,8 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from auditor import model
-from auditor.registry import REGISTRY
+from auditor.cache import CachedFile, ParseCache
+from auditor.registry import REGISTRY, by_id
 from auditor.importers.base import BadInput, FileRef, ImportReport, Importer
 from auditor.sources import Claim, Unclaimed, claim, discover
 
@@ -75,23 +76,37 @@ def import_file(ref: FileRef, importer: Importer) -> tuple[dict[str, pd.DataFram
     return frames, report
 
 
-def load_dataset(paths: Iterable[Path], on_file: Callable[[Claim], None] | None = None) -> Dataset:
+def load_dataset(
+    paths: Iterable[Path], on_file: Callable[[Claim], None] | None = None, cache: ParseCache | None = None
+) -> Dataset:
     """Discover, claim, import and merge everything under ``paths``.
 
-    ``on_file`` is called before each file is read, for progress display.
+    ``on_file`` is called before each file is read, for progress display. With a
+    ``cache``, files parsed before (same path, size, modification time and code) are read
+    back from it instead of parsed; see :mod:`auditor.cache`.
     """
     found = discover(list(paths))
-    claims, unclaimed = claim(found.files)
     per_kind: dict[str, list[pd.DataFrame]] = {kind: [] for kind in model.KIND_NAMES}
     reports: list[ImportReport] = []
-    for item in claims:
-        if on_file:
-            on_file(item)
-        frames, report = import_file(item.ref, item.importer)
-        reports.append(report)
-        for kind, frame in frames.items():
-            if len(frame):
-                per_kind[kind].append(frame)
+    unclaimed: list[Unclaimed] = []
+    if cache is None:
+        claims, unclaimed = claim(found.files)
+        for item in claims:
+            if on_file:
+                on_file(item)
+            frames, report = import_file(item.ref, item.importer)
+            reports.append(report)
+            for kind, frame in frames.items():
+                if len(frame):
+                    per_kind[kind].append(frame)
+    else:
+        for path, refs in _by_file_on_disk(found.files):
+            read = _read_cached(path, refs, cache, on_file)
+            reports.extend(read.reports)
+            unclaimed.extend(Unclaimed(where, why) for where, why in read.unclaimed)
+            for kind, frame in read.frames.items():
+                if len(frame):
+                    per_kind[kind].append(frame)
     frames: dict[str, pd.DataFrame] = {}
     duplicates: list[DuplicateDrop] = []
     for kind, parts in per_kind.items():
@@ -101,6 +116,53 @@ def load_dataset(paths: Iterable[Path], on_file: Callable[[Claim], None] | None 
     for report in reports:
         report.duplicates_dropped = sum(d.count for d in duplicates if d.dropped_file == report.path)
     return Dataset(frames, reports, sorted(found.unclaimed + unclaimed, key=lambda u: u.path), duplicates)
+
+
+def _by_file_on_disk(files: list[FileRef]) -> list[tuple[Path, list[FileRef]]]:
+    """The files found, grouped by the file on disk that holds them (an archive, or itself)."""
+    groups: dict[Path, list[FileRef]] = {}
+    for ref in files:
+        groups.setdefault(ref.path, []).append(ref)
+    return list(groups.items())
+
+
+def _read_cached(
+    path: Path, refs: list[FileRef], cache: ParseCache, on_file: Callable[[Claim], None] | None
+) -> CachedFile:
+    """What the cache holds for one file on disk, or a fresh claim and import, then kept."""
+    kept = cache.load(path, refs)
+    if kept is not None:
+        if on_file:
+            for ref, importer_id, confidence in kept.claims:
+                on_file(Claim(ref, by_id(importer_id), confidence))
+        return kept
+    claims, unclaimed = claim(refs)
+    reports: list[ImportReport] = []
+    per_kind: dict[str, list[pd.DataFrame]] = {}
+    for item in claims:
+        if on_file:
+            on_file(item)
+        frames, report = import_file(item.ref, item.importer)
+        reports.append(report)
+        for kind, frame in frames.items():
+            if len(frame):
+                per_kind.setdefault(kind, []).append(frame)
+    read = CachedFile(
+        claims=[(item.ref, item.importer.id, item.confidence) for item in claims],
+        unclaimed=[(item.path, item.why) for item in unclaimed],
+        reports=reports,
+        frames={kind: _concat(parts) for kind, parts in per_kind.items()},
+    )
+    try:
+        cache.store(path, refs, read)
+    except OSError as error:
+        for report in reports:
+            report.notes.append(f"could not be kept in the cache at {cache.root} ({error.strerror or error})")
+    note = cache.note_for(path)
+    if note:
+        for report in reports:
+            report.notes.append(note)
+    return read
 
 
 def local_times(frame: pd.DataFrame, column: str, timezone: str | None = None) -> pd.Series:
@@ -176,11 +238,18 @@ def _union(arrays: list[pd.Categorical]) -> pd.Categorical:
     labelled = [array for array in arrays if len(array.categories)]
     if not labelled:
         return pd.Categorical.from_codes(np.concatenate([a.codes for a in arrays]), dtype=arrays[0].dtype)
-    empty = pd.CategoricalDtype(labelled[0].categories[:0])
-    arrays = [a if len(a.categories) else pd.Categorical.from_codes(a.codes, dtype=empty) for a in arrays]
+    # Categories of text come as "str" or "string" depending on how a column was built
+    # (and how a cached frame was read back); one dtype for all, so that only codes move.
+    label_dtype = labelled[0].categories.dtype
+    arrays = [
+        a
+        if len(a.categories) and a.categories.dtype == label_dtype
+        else pd.Categorical.from_codes(a.codes, dtype=pd.CategoricalDtype(a.categories.astype(label_dtype)))
+        for a in arrays
+    ]
     try:
         return union_categoricals(arrays, sort_categories=True)
-    except TypeError:  # categories of different dtypes: fall back to a common one
+    except TypeError:  # categories that are not all text: fall back to their words
         labels = sorted({str(label) for array in arrays for label in array.categories})
         return pd.Categorical(np.concatenate([np.asarray(a.astype(object)) for a in arrays]), categories=labels)
 

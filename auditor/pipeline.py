@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import model
+from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
 from auditor.engine.compile import evaluate_pack
 from auditor.engine.context import AuditData
@@ -83,14 +84,16 @@ def run_audit(
     dataset: Dataset | None = None,
     on_file: Callable[[Claim], None] | None = None,
     vocabulary: Vocabulary | None = None,
+    cache: ParseCache | None = None,
 ) -> AuditResult:
     """Run the whole pipeline on ``paths`` with ``packs`` (built-in packs when None).
 
     ``packs`` may name pack files, folders, built-in pack ids, or be already loaded.
-    Packs with errors are not evaluated; their issues are in ``skipped_packs``.
+    Packs with errors are not evaluated; their issues are in ``skipped_packs``. With a
+    ``cache`` (:class:`auditor.cache.ParseCache`), files parsed before are read back from it.
     """
     if dataset is None:
-        dataset = load_dataset(list(paths), on_file=on_file)
+        dataset = load_dataset(list(paths), on_file=on_file, cache=cache)
     loaded, unknown = _packs(packs, vocabulary)
     clock = _clock(now, dataset)
     # derive: derived tables (stays, places, recurring payments) are computed on first use
