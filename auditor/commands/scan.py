@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from auditor import __version__, resources
+from auditor.commands import cache as cache_command
 from auditor.engine.findings import Finding
 from auditor.pipeline import RESULT_SCHEMA_VERSION, AuditResult, PackResult, run_audit
 from auditor.sources import PathNotFound
@@ -48,6 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--as-of", metavar="DATE", dest="as_of",
                         help="judge as of this date (default: the latest time in the data)")  # fmt: skip
     parser.add_argument("--no-ablation", action="store_true", help="skip 'what each source gives away'")
+    cache_command.add_flags(parser)
     return parser
 
 
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     paths = list(args.paths) or [resources.persona_dir()]
     try:
-        result = run_audit(paths, args.packs, args.as_of, args.timezone, ablation=not args.no_ablation)
+        result = run_audit(paths, args.packs, args.as_of, args.timezone, ablation=not args.no_ablation,
+                           cache=cache_command.from_args(args))  # fmt: skip
     except PathNotFound as missing:
         errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
         return EXIT_USAGE
