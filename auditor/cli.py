@@ -22,11 +22,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from auditor import __version__, model, resources
+from auditor.commands import cache as cache_command
 from auditor.commands import compare as compare_command
 from auditor.commands import report as report_command
 from auditor.commands import rules as rules_command
 from auditor.commands import samples as samples_command
 from auditor.commands import scan as scan_command
+from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
 from auditor.pipeline import run_audit
 from auditor.sources import PathNotFound
@@ -35,7 +37,7 @@ from auditor.sources_report import iso_utc, sources_document
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
 # Subcommands with their own module: ``add_parser(subparsers)`` and ``run(args) -> int``.
 COMMAND_MODULES = {"scan": scan_command, "report": report_command, "compare": compare_command,
-                   "rules": rules_command, "samples": samples_command}  # fmt: skip
+                   "rules": rules_command, "samples": samples_command, "cache": cache_command}  # fmt: skip
 COMMANDS = ("sources", *COMMAND_MODULES)
 
 
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files, folders or .zip archives")
     _add_common(sources)
+    cache_command.add_flags(sources)
     sources.add_argument("--no-tui", action="store_true", dest="no_tui",
                          help="bare 'auditor' in a terminal opens the app; print the inventory and summary instead")  # fmt: skip
     for module in COMMAND_MODULES.values():
@@ -132,7 +135,7 @@ def run_sources(args: argparse.Namespace, errors: Console, *, summary: bool = Fa
         paths = [resources.persona_dir()]
     timezone = timezone or resources.persona_timezone(paths)
     try:
-        dataset = _load_with_progress(paths, errors)
+        dataset = _load_with_progress(paths, errors, cache_command.from_args(args))
     except PathNotFound as problem:
         raise UsageError(str(problem)) from None
     if args.format == "json":
@@ -162,11 +165,13 @@ def _common_root(paths: list[Path]) -> Path | None:
     return Path(common) if common not in ("", os.sep) else None
 
 
-def _load_with_progress(paths: list[Path], errors: Console) -> Dataset:
+def _load_with_progress(paths: list[Path], errors: Console, cache: ParseCache | None = None) -> Dataset:
     if not errors.is_terminal:
-        return load_dataset(paths)
+        return load_dataset(paths, cache=cache)
     with errors.status("Reading exports...") as status:
-        return load_dataset(paths, on_file=lambda claim: status.update(f"Reading {escape(claim.ref.display)}"))
+        return load_dataset(
+            paths, on_file=lambda claim: status.update(f"Reading {escape(claim.ref.display)}"), cache=cache
+        )
 
 
 def render_sources(dataset: Dataset, timezone: str | None, out: Console, root: Path | None = None) -> None:
