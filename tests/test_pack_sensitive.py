@@ -25,17 +25,23 @@ CATEGORIES = {"health", "medication", "reproductive-health", "addiction-recovery
 
 # Planted signals found, but not with every planted record, and why. Keyed by (persona, signal).
 GAPS = {
-    ("night-shift-nurse", "work-location"):
-        "work shows through the places table, whose evidence names a place's first stays only",
-    ("comfortable-commuter", "work-location"):
-        "work shows through the places table, whose evidence names a place's first 50 stays",
-    ("comfortable-commuter", "home-location"):
-        "export-names-home reads the export's HOME label; visits the export left unlabelled are not in it",
+    (
+        "night-shift-nurse",
+        "work-location",
+    ): "work shows through the places table, whose evidence names a place's first stays only",
+    (
+        "comfortable-commuter",
+        "work-location",
+    ): "work shows through the places table, whose evidence names a place's first 50 stays",
+    (
+        "comfortable-commuter",
+        "home-location",
+    ): "export-names-home reads the export's HOME label; visits the export left unlabelled are not in it",
 }
 # Rules that fire although none of their signals is planted, and why that is fair.
 UNPLANTED = {
     rule: "fires on anyone with a location history or a card statement: that is the finding "
-          "(de Montjoye 2013 and 2015); the generator plants no 'reidentifiability' signal"
+    "(de Montjoye 2013 and 2015); the generator plants no 'reidentifiability' signal"
     for rule in ("unique-in-the-crowd", "unique-in-the-shopping-mall")
 }
 
@@ -46,7 +52,9 @@ def truth_of(persona: str) -> dict:
 
 @cache
 def audit(persona: str) -> AuditResult:
-    return run_audit([SAMPLES / persona], packs=[PACK], timezone=truth_of(persona)["timezone"], ablation=False)
+    return run_audit(
+        [SAMPLES / persona], packs=[PACK], timezone=truth_of(persona)["timezone"], ablation=False
+    )
 
 
 def evidence(result: AuditResult, finding, persona: str) -> set[tuple[str, str, int]]:
@@ -81,7 +89,9 @@ def test_an_exposure_report_that_loads_cleanly_and_whose_cases_pass():
         if set(rule.signals) & (CATEGORIES - {"reidentifiability"}):
             assert rule.legal, f"{rule.id} reads a special category and must say which law restricts it"
         outcomes = {case.expect for case in rule.cases}
-        assert "fired" in outcomes and outcomes - {"fired"}, f"{rule.id} needs a case that fires and one that does not"
+        assert "fired" in outcomes and outcomes - {"fired"}, (
+            f"{rule.id} needs a case that fires and one that does not"
+        )
 
 
 def test_every_category_the_issue_names_is_covered():
@@ -92,7 +102,9 @@ def test_every_category_the_issue_names_is_covered():
 def _planted_and_tagged(persona: str):
     """Planted signals of the categories this report exists for (the trail rules of issue 12,
     posts, contacts, orders and tolls, are checked by tests/test_persona_check.py)."""
-    tags = {s for rule in load_pack(PACK).pack.rules for s in rule.signals} & (CATEGORIES | {"home-location", "work-location"})
+    tags = {s for rule in load_pack(PACK).pack.rules for s in rule.signals} & (
+        CATEGORIES | {"home-location", "work-location"}
+    )
     return [s for s in truth_of(persona)["signals"] if s["signal"] in tags]
 
 
@@ -128,7 +140,11 @@ def test_the_driver_exposes_no_special_category_but_is_still_unique():
 
 def test_text_patterns_stay_quiet_on_real_bank_fixtures(shared_fixtures):
     """Statements from other projects hold no health, faith, union or dating payments."""
-    paths = [shared_fixtures / "bank_csv", shared_fixtures / "ofx", REPO / "tests" / "data" / "bank-csv-presets"]
+    paths = [
+        shared_fixtures / "bank_csv",
+        shared_fixtures / "ofx",
+        REPO / "tests" / "data" / "bank-csv-presets",
+    ]
     result = run_audit([p for p in paths if p.exists()], packs=[PACK], ablation=False)
     fired = {f.rule for f in result.packs[0].findings if f.fired and f.kind == "transactions"}
     assert fired == {"unique-in-the-shopping-mall"}

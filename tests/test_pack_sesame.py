@@ -24,19 +24,29 @@ PERSONAS = ("night-shift-nurse", "gig-driver", "comfortable-commuter")
 
 # Planted signals this pack tags but cannot show in full, and why. Keyed by (persona, signal).
 GAPS = {
-    ("night-shift-nurse", "home-location"):
-        "the home shows through the places table, whose evidence names a home period's first 50 stays",
-    ("comfortable-commuter", "home-location"):
-        "the home shows through the places table, whose evidence names a home period's first 50 stays",
-    ("gig-driver", "cash-buffer"):
-        "negative-balance reads the last 3 months; three of the planted overdrafts are older",
+    (
+        "night-shift-nurse",
+        "home-location",
+    ): "the home shows through the places table, whose evidence names a home period's first 50 stays",
+    (
+        "comfortable-commuter",
+        "home-location",
+    ): "the home shows through the places table, whose evidence names a home period's first 50 stays",
+    (
+        "gig-driver",
+        "cash-buffer",
+    ): "negative-balance reads the last 3 months; three of the planted overdrafts are older",
 }
 # Planted signals this pack tags but rightly does not find, and why.
 NOT_FOUND = {
-    ("gig-driver", "late-night-spending"):
-        "the Chase CSVs carry dates only, so the hour of a payment is unknown: the rule abstains",
-    ("gig-driver", "home-location"):
-        "Sesame reads home only with a workplace (home-and-work-known); a driver has none",
+    (
+        "gig-driver",
+        "late-night-spending",
+    ): "the Chase CSVs carry dates only, so the hour of a payment is unknown: the rule abstains",
+    (
+        "gig-driver",
+        "home-location",
+    ): "Sesame reads home only with a workplace (home-and-work-known); a driver has none",
 }
 # Rules that fire on a persona although none of their signals is planted there, and why.
 UNPLANTED: dict[tuple[str, str], str] = {}
@@ -48,7 +58,9 @@ def truth_of(persona: str) -> dict:
 
 @cache
 def audit(persona: str) -> AuditResult:
-    return run_audit([SAMPLES / persona], packs=[PACK], timezone=truth_of(persona)["timezone"], ablation=False)
+    return run_audit(
+        [SAMPLES / persona], packs=[PACK], timezone=truth_of(persona)["timezone"], ablation=False
+    )
 
 
 def evidence(result: AuditResult, finding, persona: str) -> set[tuple[str, str, int]]:
@@ -79,7 +91,9 @@ def test_the_pack_loads_cleanly_and_every_case_passes():
     assert len(rules) >= 10
     for rule in rules:
         outcomes = {case.expect for case in rule.cases}
-        assert "fired" in outcomes and outcomes - {"fired"}, f"{rule.id} needs a case that fires and one that does not"
+        assert "fired" in outcomes and outcomes - {"fired"}, (
+            f"{rule.id} needs a case that fires and one that does not"
+        )
         assert rule.references, f"{rule.id} cites nothing"
         assert rule.basis.practice or rule.basis.design is not None
 
@@ -90,7 +104,9 @@ def test_scale_dimensions_and_bands_follow_the_research():
     weighted = {name: d.weight for name, d in pack.dimensions.items() if d.weight is not None}
     assert set(weighted) == {"credit_history", "fulfilment_capacity", "behaviour_preferences",
                              "identity_characteristics", "interpersonal_relationships"}  # fmt: skip
-    assert weighted["credit_history"] == max(weighted.values()) and sum(weighted.values()) == pytest.approx(1.0)
+    assert weighted["credit_history"] == max(weighted.values()) and sum(weighted.values()) == pytest.approx(
+        1.0
+    )
     floors = [band.at_least for band in pack.bands]
     assert floors == sorted(floors) and floors[0] == 350
     good = next(band for band in pack.bands if band.at_least == 600)
@@ -114,12 +130,20 @@ def test_each_persona_gets_its_own_band():
     bands = {p: audit(p).packs[0].score.band.label for p in PERSONAS}
     assert bands["gig-driver"] == "poor", "fees, overdrafts, payday loans and a late rent"
     assert bands["night-shift-nurse"] in {"good", "very good"}, "salary and savings, night spending"
-    assert bands["comfortable-commuter"].startswith(("very good", "excellent")), "salary, savings, bills on time"
-    assert len(set(audit(p).packs[0].score.score for p in PERSONAS)) == 3
+    assert bands["comfortable-commuter"].startswith(("very good", "excellent")), (
+        "salary, savings, bills on time"
+    )
+    assert len({audit(p).packs[0].score.score for p in PERSONAS}) == 3
+
+
+# Signals of the trail rules of issue 12 (orders, contacts, posts, tolls): a nappy order tagged
+# online-purchases fires only for parents, so those are checked across all packs by
+# tests/test_persona_check.py rather than here.
+TRAIL = {"online-purchases", "social-network", "social-posting", "toll-crossings"}
 
 
 def _planted_and_tagged(persona: str):
-    tags = {s for rule in load_pack(PACK).pack.rules for s in rule.signals}
+    tags = {s for rule in load_pack(PACK).pack.rules for s in rule.signals} - TRAIL
     return [s for s in truth_of(persona)["signals"] if s["signal"] in tags]
 
 
@@ -153,12 +177,22 @@ def test_rules_firing_without_a_planted_signal_are_explained(persona):
 
 def test_text_patterns_stay_quiet_on_real_bank_fixtures(shared_fixtures):
     """Statements from other projects carry none of these signals; a pattern that fires there misreads."""
-    paths = [shared_fixtures / "bank_csv", shared_fixtures / "ofx", REPO / "tests" / "data" / "bank-csv-presets"]
+    paths = [
+        shared_fixtures / "bank_csv",
+        shared_fixtures / "ofx",
+        REPO / "tests" / "data" / "bank-csv-presets",
+    ]
     result = run_audit([p for p in paths if p.exists()], packs=[PACK], ablation=False)
     fired = {f.rule for f in result.packs[0].findings if f.fired}
     # ofxparse's checking.ofx really holds a 'RETURNED CHECK FEE' and a 'LATE SETTLEMENT FEE'.
     expected = {"late-or-returned-fees"}
     assert fired - expected - {"negative-balance", "savings-transfers", "bills-on-time", "p2p-network", "stable-salary",
                                "rent-on-time", "new-landlord"} == set()  # fmt: skip
-    for rule in ("lenders-of-last-resort", "court-enforcement", "parent-purchases", "moving-costs", "overdraft-fees"):
+    for rule in (
+        "lenders-of-last-resort",
+        "court-enforcement",
+        "parent-purchases",
+        "moving-costs",
+        "overdraft-fees",
+    ):
         assert rule not in fired, f"{rule} fired on statements that hold no such payment"
