@@ -132,19 +132,35 @@ def test_categories_come_from_what_the_visits_say():
     assert len(pub) and (pub["label"].astype("string") != "work").all()  # evenings out are not a job
 
 
-def test_a_stay_detected_from_fixes_leads_back_to_those_fixes():
-    data, _ = persona("night-shift-nurse")
+def test_fixes_inside_the_exports_own_visits_make_no_second_stay():
     stays = table("night-shift-nurse", "stays")
+    visits = stays[stays["from_visit"]]
     detected = stays[~stays["from_visit"]]
-    assert len(detected)
-    points = data.frames["points"]
-    row = detected.iloc[0]
-    records = [int(r) for r in str(row["records"]).split()[: row["n_points"]] if not r.startswith("+")]
-    fixes = points[(points["file"].astype(str) == str(row["file"])) & points["record"].isin(records)]
-    assert len(fixes) == row["n_points"] and fixes["record"].min() == row["record"]
-    assert within(fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), row["lat"], row["lon"],
-                  stays_module.STAY_RADIUS_M).all()
-    assert fixes["time"].min() == row["start"] and fixes["time"].max() == row["end"]
+    assert len(visits) == len(persona("night-shift-nurse")[0].frames["visits"])
+    assert visits["n_points"].sum() > 30_000  # the Records.json fixes are counted in the visits...
+    overlap = [(v.start < d.end) & (d.start < v.end) for d in detected.itertuples() for v in visits.itertuples()]
+    assert not any(overlap)  # ...and no detected stay overlaps one
+
+
+def test_a_stay_detected_in_a_records_json_leads_back_to_its_lines(tmp_path):
+    track = _track()
+    locations = [{"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7), "accuracy": 12,
+                  "timestamp": pd.Timestamp(t).strftime("%Y-%m-%dT%H:%M:%S.000Z")} for t, lat, lon in track]
+    folder = tmp_path / "Takeout" / "Location History (Timeline)"
+    folder.mkdir(parents=True)
+    (folder / "Records.json").write_text(json.dumps({"locations": locations}))
+    dataset = load_dataset([tmp_path])
+    points = dataset.frames["points"]
+    stays = AuditData(dataset.frames, now=pd.Timestamp("2024-12-31", tz="UTC")).view().table("stays")
+    assert len(stays) == 2
+    for row in stays.itertuples():
+        records = [int(r) for r in str(row.records).split()]
+        fixes = points[(points["file"].astype(str) == str(row.file)) & points["record"].isin(records)]
+        assert len(fixes) == row.n_points and fixes["record"].min() == row.record
+        assert str(row.file).endswith("Records.json") and row.evidence_kind == "points"
+        assert fixes["time"].min() == row.start and fixes["time"].max() == row.end
+        assert within(fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), row.lat, row.lon, stays_module.STAY_RADIUS_M).all()
+        assert all(locations[r]["latitudeE7"] == round(lat * 1e7) for r, lat in zip(fixes["record"], fixes["lat"]))
 
 
 # --- hand-made fixes and visits ------------------------------------------------------------------

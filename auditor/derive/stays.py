@@ -97,35 +97,44 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return stay
+    # a fix used by a visit between two others breaks their run
+    used_before = np.cumsum(~free) if free is not None else np.zeros(n, dtype=np.int64)
+    contiguous = np.diff(used_before[idx]) == 0
     if (np.diff(t[idx]) < 0).any():  # importers order fixes by time; sort only when they are not
         idx = idx[np.argsort(t[idx], kind="stable")]
-    plat, plon, pt = lat[idx], lon[idx], t[idx]
+        contiguous = np.ones(len(idx) - 1, dtype=bool)
     m = len(idx)
+    rlat, rlon, pt = np.radians(lat[idx]), np.radians(lon[idx]), t[idx]
+    coslat = np.cos(rlat)
     # runs: break where a step leaves the radius, the clock jumps, or a used point intervenes
-    step = _metres(plat[1:], plon[1:], plat[:-1], plon[:-1])
+    step = EARTH_RADIUS_M * np.hypot(np.diff(rlon) * coslat[:-1], np.diff(rlat))
     gap = np.diff(pt)
-    contiguous = np.diff(idx) >= 1
-    breaks = np.ones(m, dtype=bool)
     # a fix reached at more than walking pace is on the move: it cannot be in the same stay
     moving = (step > MOVING_MIN_STEP_M) & (step > MOVING_SPEED_MPS * np.maximum(gap, 1) / 1e9)
+    breaks = np.ones(m, dtype=bool)
     breaks[1:] = (step > STAY_RADIUS_M) | (gap > STAY_MAX_GAP_HOURS * common.NS_PER_HOUR) | ~contiguous | moving
     run_start = np.maximum.accumulate(np.where(breaks, np.arange(m), 0))
-    segment = np.full(m, -1, dtype=np.int64)  # each point's segment: the position of its anchor
-    run_size = np.bincount(run_start, minlength=m)[run_start]
-    segment[run_size == 1] = np.flatnonzero(run_size == 1)  # a lone fix is its own (too short) segment
-    active = np.flatnonzero(run_size > 1)
-    anchor = run_start.copy()
+    segment = np.arange(m)  # each point's segment: the position of its anchor (a lone fix: itself)
+    # only runs of 2+ fixes need the anchor rounds; runs are numbered compactly
+    size = np.diff(np.append(np.flatnonzero(breaks), m))
+    active = np.flatnonzero(np.repeat(size > 1, size))
+    rid = np.cumsum(breaks)[active] - 1
+    _, rid = np.unique(rid, return_inverse=True)
+    anchor = run_start[active][np.r_[True, rid[1:] != rid[:-1]]] if len(active) else np.zeros(0, np.int64)
     while len(active):
-        a = anchor[active]
-        far = _metres(plat[active], plon[active], plat[a], plon[a]) > STAY_RADIUS_M
-        # first far point of each run (active points of a run are contiguous and ordered)
-        run_of = a
-        first_far = np.full(m, m, dtype=np.int64)
-        np.minimum.at(first_far, run_of[far], active[far])
-        settled = active < first_far[run_of]
+        a = anchor[rid]
+        far = EARTH_RADIUS_M * np.hypot((rlon[active] - rlon[a]) * coslat[a], rlat[active] - rlat[a]) > STAY_RADIUS_M
+        # the first far fix of each run ends the run's current stretch (a run's active fixes are in order)
+        far_at = np.flatnonzero(far)
+        far_rid = rid[far_at]
+        first = np.ones(len(far_at), dtype=bool)
+        first[1:] = far_rid[1:] != far_rid[:-1]
+        cut = np.full(len(anchor), m, dtype=np.int64)
+        cut[far_rid[first]] = active[far_at[first]]
+        settled = active < cut[rid]
         segment[active[settled]] = a[settled]
-        active = active[~settled]
-        anchor[active] = first_far[anchor[active]]
+        active, rid = active[~settled], rid[~settled]
+        anchor = np.where(cut < m, cut, anchor)
     # a segment is a stay when it lasts long enough with 2+ fixes; segments are contiguous in time
     starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
     ends = np.r_[starts[1:], m] - 1
