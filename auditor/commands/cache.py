@@ -75,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
     for name in found.files:
         out.print(f"  {escape(name)}")
     if found.entries:
-        out.print("It holds your parsed data (every location fix and payment read). Remove it: auditor cache clear")
+        out.print("It holds your personal data (every location fix and payment read). Remove it: auditor cache clear")
     return EXIT_OK
