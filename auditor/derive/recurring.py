@@ -69,7 +69,7 @@ def detect_series(payments: pd.DataFrame, timezone: str | None) -> np.ndarray:
     new_band = np.ones(len(order), dtype=bool)
     new_band[1:] = (k_sorted[1:] != k_sorted[:-1]) | ((a_sorted[1:] > a_sorted[:-1] * AMOUNT_STEP) & ~rent_sorted[1:])
     band = np.empty(len(order), dtype=np.int64)
-    band[order] = np.cumsum(new_band) - 1
+    band[order] = np.cumsum(new_band, dtype=np.int64) - 1
     sizes = np.bincount(band)
     candidate = sizes[band] >= MIN_PAYMENTS
     if not candidate.any():

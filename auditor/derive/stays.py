@@ -98,7 +98,7 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     if len(idx) < 2:
         return stay
     # a fix used by a visit between two others breaks their run
-    used_before = np.cumsum(~free) if free is not None else np.zeros(n, dtype=np.int64)
+    used_before = np.cumsum(~free, dtype=np.int64) if free is not None else np.zeros(n, dtype=np.int64)
     contiguous = np.diff(used_before[idx]) == 0
     if (np.diff(t[idx]) < 0).any():  # importers order fixes by time; sort only when they are not
         idx = idx[np.argsort(t[idx], kind="stable")]
@@ -118,7 +118,7 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     # only runs of 2+ fixes need the anchor rounds; runs are numbered compactly
     size = np.diff(np.append(np.flatnonzero(breaks), m))
     active = np.flatnonzero(np.repeat(size > 1, size))
-    rid = np.cumsum(breaks)[active] - 1
+    rid = np.cumsum(breaks, dtype=np.int64)[active] - 1
     _, rid = np.unique(rid, return_inverse=True)
     anchor = run_start[active][np.r_[True, rid[1:] != rid[:-1]]] if len(active) else np.zeros(0, np.int64)
     while len(active):
@@ -141,7 +141,7 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     seg_index = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, m]))
     count = ends - starts + 1
     good = (count >= 2) & ((pt[ends] - pt[starts]) >= STAY_MIN_MINUTES * common.NS_PER_MIN)
-    number = np.cumsum(good) - 1
+    number = np.cumsum(good, dtype=np.int64) - 1
     stay[idx] = np.where(good[seg_index], number[seg_index], -1)
     return stay
 
