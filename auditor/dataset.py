@@ -66,6 +66,9 @@ def import_file(ref: FileRef, importer: Importer) -> tuple[dict[str, pd.DataFram
         report.error = f"{problem.message}{where}"
     except MemoryError:
         report.error = "the file is too large to read in the memory available"
+    except RecursionError:
+        # JSON decoders (msgspec, json) refuse data nested thousands of levels deep this way.
+        report.error = "the data is nested too deeply to read (thousands of levels); expected an export's flat records"
     except Exception as error:  # noqa: BLE001 - the edge where bugs become messages
         if os.environ.get("AUDITOR_STRICT") == "1":
             raise
