@@ -59,22 +59,32 @@ TIME = model.UTC_TIME
 # the first row it was computed from (so that evidence lists show ``file:record`` like any
 # kind), ``evidence_kind`` says which kind that row is, and ``records`` lists the record
 # numbers of every contributing row in that file (space-separated, at most
-# EVIDENCE_RECORDS_SHOWN of them, then "+N").
+# EVIDENCE_RECORDS_SHOWN of them, then "+N"). The provenance columns come first, as on
+# every kind; the other evidence columns come last, so that a table's first own columns
+# are the ones worth showing in a one-line summary.
 EVIDENCE_RECORDS_SHOWN = 50
-TRACE: tuple[model.Column, ...] = (
+PROVENANCE: tuple[model.Column, ...] = (
     C("importer", "category", "importer of the first row this derived row comes from"),
     C("file", "category", "file of the first contributing row (archive.zip!inner/path inside zips)"),
     C("record", "int64", "record number of the first contributing row in that file"),
     C("source", "category", "provider or account the row was derived from, the unit of ablation"),
+)
+EVIDENCE: tuple[model.Column, ...] = (
     C("evidence_kind", "category", "kind of the contributing rows: points, visits, transactions, trips"),
     C("records", STR, "record numbers of the contributing rows in ``file``, space-separated"),
     C("n_rows", "int64", "how many canonical rows contributed"),
 )
+TRACE = PROVENANCE + EVIDENCE  # every trace column, in no particular order (for builders)
+
+
+def _traced(*columns: model.Column) -> tuple[model.Column, ...]:
+    return PROVENANCE + columns + EVIDENCE
+
 
 STAYS = DerivedTable(
     name="stays",
     doc="where the person stayed: the export's own visits plus stay points detected in raw points",
-    columns=TRACE + (
+    columns=_traced(
         C("start", TIME, "arrival, UTC"),
         C("end", TIME, "departure, UTC"),
         C("utc_offset_min", "Int32", "local offset in minutes where the export gave one"),
@@ -99,7 +109,7 @@ STAYS = DerivedTable(
 PLACES = DerivedTable(
     name="places",
     doc="places that matter in a person's life, labelled: home, work, frequent, overnight, other",
-    columns=TRACE + (
+    columns=_traced(
         C("label", STR, "home, work, frequent, overnight, other; 'not enough data' when too sparse"),
         C("lat", "float64", "latitude of the place's centre"),
         C("lon", "float64", "longitude of the place's centre"),
@@ -128,7 +138,7 @@ PLACES = DerivedTable(
 NIGHTS = DerivedTable(
     name="nights",
     doc="one row per local night in the location record: at home, at work, away, or unknown",
-    columns=TRACE + (
+    columns=_traced(
         C("night", TIME, "the evening's local date at 00:00 (the night from that evening to the next morning)"),
         C("status", STR, "home, work (a night shift), away, or unknown (no stay covering 03:00 local)"),
         C("place", "int64", "the place where the night was spent; -1 when unknown"),
@@ -144,14 +154,18 @@ NIGHTS = DerivedTable(
 PAYMENTS = DerivedTable(
     name="payments",
     doc="every transaction, with a normalised merchant, its category and its role in recurring series",
-    columns=model.columns("transactions") + (
-        C("evidence_kind", "category", "always transactions: each row is one statement line"),
-        C("direction", "category", "in (money received) or out (money spent)"),
+    columns=model.PROVENANCE + tuple(sorted(
+        model.KINDS["transactions"],
+        key=lambda c: ("time", "amount", "currency", "merchant", "description").index(c.name)
+        if c.name in ("time", "amount", "currency", "merchant", "description") else 5,
+    )) + (
         C("merchant_category", "category", "category from the merchant lists (groceries, rent, payday_lender...)"),
+        C("direction", "category", "in (money received) or out (money spent)"),
         C("p2p", "bool", "a person-to-person transfer (Venmo, Zelle, PayPal to a person, Monzo pot...)"),
         C("recurring", "bool", "part of a series in the recurring table"),
         C("series", "int64", "number of that recurring series (recurring.series); -1 none"),
         C("income_type", "category", "payroll, benefits, gig, loan, p2p, transfer, refund, other: for money in"),
+        C("evidence_kind", "category", "always transactions: each row is one statement line"),
     ),
     build=_builder("merchants", "build_payments"),
 )
@@ -159,7 +173,7 @@ PAYMENTS = DerivedTable(
 RECURRING = DerivedTable(
     name="recurring",
     doc="recurring payments and receipts: same payee, similar amount, regular interval",
-    columns=TRACE + (
+    columns=_traced(
         C("series", "int64", "series number, shared with payments.series"),
         C("merchant", STR, "the normalised payee or payer"),
         C("merchant_category", "category", "its category from the merchant lists"),
@@ -184,7 +198,7 @@ RECURRING = DerivedTable(
 INCOME = DerivedTable(
     name="income",
     doc="income streams: payroll, benefits, gig payouts, person-to-person money, by payer",
-    columns=TRACE + (
+    columns=_traced(
         C("payer", STR, "normalised payer"),
         C("income_type", "category", "payroll, benefits, gig, loan, p2p, transfer, refund, other"),
         C("cadence", "category", "weekly, biweekly, monthly... or irregular"),
@@ -205,7 +219,7 @@ INCOME = DerivedTable(
 CASHFLOW = DerivedTable(
     name="cashflow",
     doc="monthly money in, money out, net and balance, per account and for all accounts together",
-    columns=TRACE + (
+    columns=_traced(
         C("month", TIME, "first day of the local calendar month, at 00:00"),
         C("scope", "category", "account (one source) or all (every account of the audit together)"),
         C("inflow", "float64", "money in, positive"),
