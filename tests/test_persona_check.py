@@ -107,9 +107,6 @@ def found_by_signal(persona: str) -> dict[str, set[Record]]:
 EXPECTED_GAPS: dict[tuple[str, str, str, str], tuple[str, bool]] = {
     # Gaps in the cash-flow, insurer and landlord packs (strict: the day a rule finds
     # them, the test fails until the entry goes).
-    ("night-shift-nurse", "address-churn", "Monzo Data Export - CSV (Wednesday, March 1, 2023 to Wednesday, February 28, 2024).csv", "transactions"):
-        ("the first rent to the new letting agent (record 547) is merged by the derive stage into one rent series with "
-         "the old landlord's (same day, similar amount), so new-landlord sees one payee; the deposit and the van are found", True),
     ("gig-driver", "late-night-driving", "Timeline.json", "activities"):
         ("11 drives home start between 04:00 and 04:32, after the midnight-4 am window Progressive names; "
          "night-journeys (to 5 am, tagged night-activity) holds them", True),
