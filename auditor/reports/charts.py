@@ -87,7 +87,7 @@ def spending_by_month(result: AuditResult) -> Chart:
         currency = tx["currency"].astype("string").mode()
         main = currency.iloc[0] if len(currency) else ""
         if main:
-            keep = (tx["currency"].astype("string") == main).to_numpy()
+            keep = tx["currency"].astype("string").eq(main).fillna(False).to_numpy(dtype=bool)
             tx, month = tx[keep], month[keep]
         amount = tx["amount"].to_numpy(dtype="float64", na_value=np.nan)
         table = pd.DataFrame({"month": month.to_numpy(), "out": np.where(amount < 0, -amount, 0.0),
@@ -97,7 +97,7 @@ def spending_by_month(result: AuditResult) -> Chart:
         chart.data = [{"month": m, "out": float(r.out), "in": float(r["in"])} for m, r in grouped.iterrows()]
     else:
         # amounts are bands: count the payments instead of summing them
-        out = tx["amount"].astype("string").str.startswith("-").fillna(False).to_numpy()
+        out = tx["amount"].astype("string").str.startswith("-").fillna(False).to_numpy(dtype=bool)
         table = pd.DataFrame({"month": month.to_numpy(), "out": out.astype(int), "in": (~out).astype(int)})
         grouped = table.groupby("month", sort=True)[["out", "in"]].sum()
         chart.title = "Payments in and out by month (counts)"
@@ -192,7 +192,9 @@ def places(result: AuditResult) -> Chart:
         records = key.groupby(["lat", "lon", "label"], sort=True).size().rename("weight").reset_index()
         chart.note = "Visits in the location history, with the home and work the export itself labels; size: visits."
     records = records.sort_values(["weight", "lat", "lon"], ascending=[False, True, True], kind="stable").head(MAX_PLACES)
-    chart.data = [{"lat": float(r.lat), "lon": float(r.lon), "label": str(r.label), "weight": float(r.weight)}
+    # 4 decimals (about 10 m) and a tenth of an hour: more digits would only be noise
+    chart.data = [{"lat": round(float(r.lat), 4), "lon": round(float(r.lon), 4), "label": str(r.label),
+                   "weight": round(float(r.weight), 1)}
                   for r in records.itertuples(index=False)]  # fmt: skip  # at most MAX_PLACES rows
     return chart
 
@@ -297,11 +299,16 @@ def _draw_categories(figure, chart: Chart) -> None:
 def _draw_hours(figure, chart: Chart) -> None:
     axes = figure.subplots()
     grid = np.array([d["rows"] for d in chart.data]).reshape(7, 24)
-    image = axes.imshow(grid, aspect="auto", cmap="Reds", interpolation="nearest")
+    # pcolormesh, not imshow: vector cells, where imshow would embed a bitmap
+    image = axes.pcolormesh(np.arange(25) - 0.5, np.arange(8) - 0.5, grid, cmap="Reds", edgecolors="white",
+                            linewidth=0.3)  # fmt: skip
+    axes.invert_yaxis()
     axes.set_yticks(range(7), WEEKDAYS)
     axes.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     axes.set_xlabel("hour of the day (local time)")
-    figure.colorbar(image, ax=axes, label="rows")
+    bar = figure.colorbar(image, ax=axes, label="rows")
+    if bar.solids is not None:
+        bar.solids.set_rasterized(False)  # matplotlib rasterises long colour bars into an embedded PNG
     axes.set_title(chart.title, loc="left")
 
 
