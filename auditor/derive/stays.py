@@ -12,7 +12,7 @@ Three steps, all vectorised:
    never form a second stay (no double counting).
 3. **Cluster** the stays into places (:func:`cluster`) and **label** the places
    (:func:`label_places`): home periods, work, frequent, overnight, other; and categorise
-   them from their names against ``rules/lists/places.yaml``.
+   them from their names against ``rules/lists/places_categories.yaml``.
 
 All thresholds are design defaults, documented with their literature in
 docs/derived-tables.md.
