@@ -105,7 +105,8 @@ class AuditorApp(App[int]):
         self.theme = DARK
         self.set_interval(RELOAD_EVERY_S, self.check_pack_files)
         if self.result is not None:
-            self.request = AuditRequest(self.paths, self.pack_refs, self.timezone, describe_request(self.paths, None))
+            label = describe_request(self.paths, None) if self.paths else "an audit already run"
+            self.request = AuditRequest(self.paths, self.pack_refs, self.timezone, label)
             await self.mount_panes()
             self.show_result(self.result)
         else:

@@ -130,7 +130,12 @@ def run_request(request: AuditRequest, post: Callable[[Message], object], cancel
 class LoadingScreen(ModalScreen[None]):
     """Per-file progress while the worker reads; escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel loading", id="loading.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel loading", id="loading.cancel"),
+        # a modal screen hides the app's keys; these stay live while the worker reads
+        Binding("question_mark,f1", "app.help", "Help", id="loading.help"),
+        Binding("q", "app.quit", "Quit", id="loading.quit"),
+    ]
 
     def __init__(self, request: AuditRequest, on_cancel: Callable[[], None]) -> None:
         super().__init__()

@@ -8,6 +8,8 @@ row opens the whole row.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from rich.console import Group
 from rich.syntax import Syntax
@@ -198,7 +200,7 @@ def finding_view(pack, finding) -> Group:
     parts: list = [Text.from_markup("\n".join(lines))]
     start, text = rule_yaml(pack.loaded, finding.rule)
     if text:
-        parts += [Text(""), Text(f"The rule ({pack.loaded.file}:{start})", style="bold"),
+        parts += [Text(""), Text(f"The rule ({Path(pack.loaded.file).name}:{start}; the Rules tab names the full path)", style="bold"),
                   Syntax(text, "yaml", line_numbers=True, start_line=start, word_wrap=True,
                          background_color="default")]  # fmt: skip
     return Group(*parts)
