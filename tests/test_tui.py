@@ -579,3 +579,20 @@ def test_the_launcher_opens_the_app_without_importing_the_engine(monkeypatch, tm
             "print(sorted(m for m in ('pandas', 'auditor.pipeline', 'auditor.cli') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"  # the first frame waits for none of them
+
+
+def test_chart_aggregates_add_up_to_the_rows(commuter):
+    from auditor.tui import charts
+
+    result = commuter[0]
+    frames = result.data.frames
+    spending = charts.spending_by_month(frames["transactions"], result.timezone)
+    money_out = -frames["transactions"].loc[frames["transactions"]["amount"] < 0, "amount"].sum()
+    assert spending.to_numpy().sum() == pytest.approx(money_out)
+    assert len(spending.columns) <= charts.TOP_CATEGORIES + 1
+    hours, days = charts.activity_by_hour(frames["points"], "time", result.timezone)
+    assert hours.sum() == days.sum() == frames["points"]["time"].notna().sum()
+    places, _ = derived_table(result, "places")
+    cells, labelled = charts.place_cells(frames["visits"], places)
+    assert cells["visits"].sum() == frames["visits"][["lat", "lon"]].notna().all(axis=1).sum()
+    assert set(labelled["label"].astype("string").str.lower()) == {"home", "work"}

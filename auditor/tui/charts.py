@@ -44,7 +44,7 @@ def activity_by_hour(frame: pd.DataFrame, column: str, timezone: str | None) -> 
     if "has_time" in frame:
         times = times[frame.loc[times.index, "has_time"].to_numpy(dtype=bool)]
     hours = np.bincount(times.dt.hour.to_numpy(), minlength=24)
-    days = np.bincount(times.dt.weekday.to_numpy(), minlength=7)
+    days = np.bincount(times.dt.day_of_week.to_numpy(), minlength=7)
     return pd.Series(hours, index=range(24)), pd.Series(days, index=list(WEEKDAYS))
 
 
@@ -62,6 +62,7 @@ def place_cells(visits: pd.DataFrame, places: pd.DataFrame | None) -> tuple[pd.D
                  .groupby(["lat", "lon"], observed=True).size().rename("visits").reset_index())  # fmt: skip
     if places is not None and len(places) and "label" in places:
         labelled = places[["label", "lat", "lon"]].dropna()
+        labelled = labelled[labelled["label"].astype("string").isin(["home", "work"])]
     elif visits is not None and len(visits) and "semantic_type" in visits:
         marked = visits[visits["semantic_type"].astype("string").isin(["HOME", "WORK"])].dropna(subset=["lat", "lon"])
         labelled = (marked.assign(label=marked["semantic_type"].astype("string").str.lower())
