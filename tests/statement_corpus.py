@@ -32,6 +32,7 @@ OWN_SOURCES = (REPO / "sample_exports", REPO / "tests" / "data" / "bank-csv-pres
                REPO / "tests" / "data" / "ofx")  # fmt: skip
 SHARED_SOURCES = ("bank_csv", "ofx")
 STATEMENT_SUFFIXES = {".csv", ".ofx", ".qfx"}
+PERSONAS = ("night-shift-nurse", "gig-driver", "comfortable-commuter")
 
 
 def fold(description: str) -> str:
@@ -80,7 +81,7 @@ def probe(pack: str, rule_id: str, tmp: Path) -> LoadedPack:
         "scorer": "a test",
         "include": data.get("include", []),  # resolved against rules/ when not beside the probe
         "lists": data.get("lists", {}),
-        "rules": [{"id": rule_id, "title": "probe", "kind": "transactions", "where": rule["where"],
+        "rules": [{"id": rule_id, "title": "probe", "kind": rule["kind"], "where": rule["where"],
                    "threshold": 1, "infers": "{value}", "basis": "design", "signals": ["spending-level"]}],
     }  # fmt: skip
     path = tmp / f"probe-{pack}-{rule_id}.yaml"
@@ -93,18 +94,28 @@ def probe(pack: str, rule_id: str, tmp: Path) -> LoadedPack:
 _AUDITS: dict[int, tuple[pd.DataFrame, AuditData]] = {}
 
 
-def _audit_of(rows: pd.DataFrame) -> AuditData:
+def _audit_of(rows: pd.DataFrame, kind: str = "transactions") -> AuditData:
     """One AuditData per frame: building one fills every kind, which costs more than a rule."""
     if id(rows) not in _AUDITS:
-        _AUDITS[id(rows)] = (rows, AuditData({"transactions": rows}, now=pd.Timestamp("2030-01-01", tz="UTC")))
+        _AUDITS[id(rows)] = (rows, AuditData({kind: rows}, now=pd.Timestamp("2030-01-01", tz="UTC")))
     return _AUDITS[id(rows)][1]
 
 
-def matches(pack: str, rule_id: str, rows: pd.DataFrame, tmp: Path) -> set[str]:
-    """Folded descriptions of the rows the rule's condition picks, ignoring its window and measure."""
+def matches(pack: str, rule_id: str, rows: pd.DataFrame, tmp: Path, column: str = "description") -> set[str]:
+    """Folded texts (``column``) of the rows the rule's condition picks, ignoring its window and measure."""
     loaded = probe(pack, rule_id, tmp)
-    finding = evaluate_pack(loaded.compiled, _audit_of(rows).view())[0]
-    return {fold(str(d)) for d in rows["description"].iloc[finding.evidence]}
+    kind = loaded.compiled.rules[0].table
+    finding = evaluate_pack(loaded.compiled, _audit_of(rows, kind).view())[0]
+    return {fold(str(d)) for d in rows[column].iloc[finding.evidence]}
+
+
+@cache
+def visit_names() -> pd.DataFrame:
+    """Every visit of the personas that has a place name (the on-device exports name none)."""
+    frames = [load_dataset([REPO / "sample_exports" / p]).frames["visits"] for p in PERSONAS]
+    rows = pd.concat([f.astype({c: "object" for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)})
+                      for f in frames], ignore_index=True)  # fmt: skip
+    return model.conform("visits", rows[rows["name"].notna()].reset_index(drop=True))
 
 
 def described(descriptions: list[str], amount: float = -10.0) -> pd.DataFrame:
