@@ -67,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     paths = list(args.paths) or [resources.persona_dir()]
     timezone = args.timezone or resources.persona_timezone(paths)
+    if args.output != "-":
+        try:
+            # before the audit, so a refusal costs nothing; the file name needs the audit's date
+            output_path(args.output, paths, None, args.format)
+        except _Refused as refused:
+            errors.print(f"[bold red]auditor:[/] {escape(str(refused))}")
+            return EXIT_USAGE
     try:
         result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation)
     except PathNotFound as missing:
@@ -100,20 +107,23 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.dataset.rows_kept else EXIT_NOTHING_READ
 
 
-def output_path(output: str | None, inputs: list[Path], result: AuditResult, format: str) -> Path:
-    """Where the report goes: ``--output``, else the current folder; refusing the person's own files."""
+def output_path(output: str | None, inputs: list[Path], result: AuditResult | None, format: str) -> Path:
+    """Where the report goes: ``--output``, else the current folder; refusing the person's own files.
+
+    Without a result (the check before the audit) the default file name is a placeholder.
+    """
     resolved_inputs = [p.resolve() for p in inputs]
     if output:
         target = Path(output).expanduser()
         if target.is_dir():
-            target = target / default_name(result, format)
+            target = target / (default_name(result, format) if result is not None else "report")
         if target.resolve() in resolved_inputs or any(target.resolve().is_relative_to(p) for p in resolved_inputs
                                                         if p.is_file()):  # fmt: skip
             raise _Refused(f"--output {output} is one of your input files; reports never replace your exports")
         if not target.parent.exists():
             raise _Refused(f"--output {output}: the folder {target.parent} does not exist")
         return target
-    target = Path.cwd() / default_name(result, format)
+    target = Path.cwd() / (default_name(result, format) if result is not None else "report")
     folder = Path.cwd().resolve()
     for given in resolved_inputs:
         beside = given if given.is_dir() else given.parent
