@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,11 @@ def ns_to_utc(values: np.ndarray) -> pd.Series:
 
 def empty(table: str) -> pd.DataFrame:
     """A derived table with no rows."""
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
     return derived.conform(table, pd.DataFrame(), length=0)
 
 

@@ -266,7 +266,25 @@ class View:
         spec = derived.REGISTRY.get(name)
         if spec is None or spec.build is None:
             return None
-        return derived.conform(name, spec.build(_VariantTables(self), self.now, self.timezone))
+        build = spec.build
+        # variants that see the same sources of the kinds a table reads share it: leaving out a
+        # bank account does not change where the person slept
+        inputs = self._visible_sources(spec.reads or model.KIND_NAMES)
+        return self.data.memo(("derived-from", name, inputs),
+                              lambda: derived.conform(name, build(_VariantTables(self), self.now, self.timezone)))
+
+    def _visible_sources(self, kinds: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The sources of each kind this variant sees."""
+        out = []
+        for kind in kinds:
+            frame = self.data.frames.get(kind)
+            if frame is None or "source" not in frame:
+                continue
+            present: frozenset[str] = self.data.memo(  # type: ignore[assignment]
+                ("sources-of", kind), lambda f=frame: frozenset(str(s) for s in f["source"].dropna().unique()))
+            seen = {s for s in present if s not in self.variant.exclude and self.variant.only in (None, s)}
+            out.append((kind, frozenset(seen)))
+        return tuple(out)
 
     def rows(self, kind: str) -> pd.DataFrame:
         """The rows of a kind this variant sees, as a frame (for derived-table builders)."""

@@ -39,6 +39,9 @@ class DerivedTable:
     doc: str
     columns: tuple[model.Column, ...]
     build: Builder | None = None
+    # the canonical kinds the builder reads (directly or through other derived tables); an
+    # ablation variant that sees the same sources of these kinds shares the table. Empty: all.
+    reads: tuple[str, ...] = ()
 
 
 def _builder(module: str, function: str) -> Builder:
@@ -77,6 +80,10 @@ EVIDENCE: tuple[model.Column, ...] = (
 TRACE = PROVENANCE + EVIDENCE  # every trace column, in no particular order (for builders)
 
 
+LOCATION = ("points", "visits", "trips")  # trips: ride addresses name places
+MONEY = ("transactions",)
+
+
 def _traced(*columns: model.Column) -> tuple[model.Column, ...]:
     return PROVENANCE + columns + EVIDENCE
 
@@ -104,6 +111,7 @@ STAYS = DerivedTable(
         C("local_date", TIME, "local calendar date of the arrival, at 00:00 (like date-only rows)"),
     ),
     build=_builder("stays", "build_stays"),
+    reads=LOCATION,
 )
 
 PLACES = DerivedTable(
@@ -133,6 +141,7 @@ PLACES = DerivedTable(
         C("status", STR, "ok, or 'not enough data' (too few points or days to say)"),
     ),
     build=_builder("places", "build_places"),
+    reads=LOCATION,
 )
 
 NIGHTS = DerivedTable(
@@ -149,6 +158,7 @@ NIGHTS = DerivedTable(
         C("home_place", "int64", "the place that was home at that date; -1 when none known"),
     ),
     build=_builder("nights", "build_nights"),
+    reads=LOCATION,
 )
 
 PAYMENTS = DerivedTable(
@@ -168,6 +178,7 @@ PAYMENTS = DerivedTable(
         C("evidence_kind", "category", "always transactions: each row is one statement line"),
     ),
     build=_builder("merchants", "build_payments"),
+    reads=MONEY,
 )
 
 RECURRING = DerivedTable(
@@ -193,6 +204,7 @@ RECURRING = DerivedTable(
         C("currency", "category", "ISO 4217 code"),
     ),
     build=_builder("recurring", "build_recurring"),
+    reads=MONEY,
 )
 
 INCOME = DerivedTable(
@@ -214,6 +226,7 @@ INCOME = DerivedTable(
         C("currency", "category", "ISO 4217 code"),
     ),
     build=_builder("income", "build_income"),
+    reads=MONEY,
 )
 
 CASHFLOW = DerivedTable(
@@ -236,6 +249,7 @@ CASHFLOW = DerivedTable(
         C("currency", "category", "ISO 4217 code"),
     ),
     build=_builder("cashflow", "build_cashflow"),
+    reads=MONEY,
 )
 
 REGISTRY: dict[str, DerivedTable] = {
@@ -272,6 +286,9 @@ def conform(table: str, data: Mapping[str, object] | pd.DataFrame, length: int |
     for column in declared:
         if column.name in frame:
             values = frame[column.name].reset_index(drop=True)
+            if str(values.dtype) == column.dtype:  # builders mostly hand over the right dtype already
+                out[column.name] = values
+                continue
             if column.dtype == model.UTC_TIME:
                 values = pd.to_datetime(values, utc=True)
             out[column.name] = values.astype(column.dtype)
