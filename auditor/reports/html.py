@@ -51,7 +51,7 @@ h3 { margin: 1.4em 0 .4em; } h4 { margin: 1.2em 0 .3em; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; font-size: .88em; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num, td.time { white-space: nowrap; }
+.evidence td.num, td.time { white-space: nowrap; }
 figure { margin: 1em 0 1.6em; break-inside: avoid; } figure svg { width: 100%; height: auto; }
 .finding { border-top: 1px solid var(--line); padding-top: .3em; }
 .evidence { font-size: .82em; } .evidence td { word-break: break-word; }
