@@ -14,6 +14,8 @@ Errors are values until the edge: a record that cannot be read is counted with
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -142,6 +144,69 @@ def _open_member(path: Path, members: tuple[str, ...]) -> IO[bytes]:
         raise
     closers.pop()  # the innermost member is closed by the wrapper itself
     return io.BufferedReader(_MemberStream(handle, closers))  # type: ignore[arg-type]
+
+
+class Prefetched(io.RawIOBase):
+    """Reads ``stream`` ahead in a background thread, one block at a time.
+
+    Inflating a zip member (zlib) and checking its CRC release the GIL, so a thread can
+    inflate the next blocks on the second core while the importer decodes this one: for a
+    Records.json inside a Takeout zip that hides most of the ~2 s of inflating 0.9 GB.
+    At most ``ahead`` blocks wait in memory. Use it as a context manager (or close it):
+    closing stops the thread, even when the reader gave up half way.
+    """
+
+    def __init__(self, stream: IO[bytes], block_bytes: int, ahead: int = 2):
+        super().__init__()
+        self._stream = stream
+        self._block_bytes = block_bytes
+        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=ahead)
+        self._stopping = threading.Event()
+        self._pending = memoryview(b"")
+        self._ended = False
+        self._thread = threading.Thread(target=self._fill, name="auditor-prefetch", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                block = self._stream.read(self._block_bytes)
+                self._put(block)
+                if not block:
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the reading thread, raised there
+            self._put(error)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._blocks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self._pending and not self._ended:
+            item = self._blocks.get()
+            if isinstance(item, BaseException):
+                self._ended = True
+                raise item
+            if not item:
+                self._ended = True
+            self._pending = memoryview(item)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stopping.set()
+            self._thread.join()
+        super().close()
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
+from functools import partial
+from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter
 from typing import IO, Any
 
@@ -67,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers import parsing
-from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, frame
+from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, Prefetched, frame
 
 IMPORTER_ID = "google-records"
 SOURCE = "google-location"
@@ -158,7 +159,11 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     """Read the file as a stream of blocks into the ``points`` frame; see the module docstring."""
     report.timezone = TIMEZONE_NOTE
     with ref.open() as stream, _gc_paused():
-        columns, streamed = _read_columns(stream, report)
+        if ref.members:  # inflate the next blocks on the other core while this one decodes
+            with Prefetched(stream, BLOCK_BYTES) as ahead:
+                columns, streamed = _read_columns(ahead, report)  # type: ignore[arg-type]
+        else:
+            columns, streamed = _read_columns(stream, report)
     report.rows_read = columns.count
     report.detail = _describe(columns, streamed)
     return {"points": _points_frame(columns, ref, report)}
@@ -372,7 +377,7 @@ class _Reader:
                 start = comma.end()
             try:
                 records = _decode_leniently(b"[" + self.buffer[start:end] + b"]", self.columns)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, UnicodeDecodeError):
                 break
             self.columns.append(records)
             start = end
@@ -401,7 +406,8 @@ class _Reader:
                 except msgspec.ValidationError:
                     # Raw values would pin the buffer (it must stay growable): copy this once.
                     records = _decode_leniently(bytes(piece), self.columns)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # msgspec raises UnicodeDecodeError for a string that is not UTF-8: invalid JSON too.
             return False
         finally:
             buffer[end] = saved
@@ -639,40 +645,29 @@ class _Columns:
         return ns, status
 
     def _top_activities(self, records: list[_Record], n: int) -> np.ndarray:
-        """Per record, the code of the most confident type in its first activity reading."""
+        """Per record, the code of the most confident type in its first activity reading.
+
+        ``max`` keeps the first of equal maxima, and Google lists types most confident
+        first, so ties go to the type listed first. Only the records that have readings
+        are visited, each by C-level ``map``/``max``: no Python code runs per record.
+        """
         codes = np.full(n, self.activities[None], dtype=np.int32)
         for readings_of, types_of in _ACTIVITY_SPELLINGS:
             readings = list(map(readings_of, records))
-            if readings.count(()) == n:  # the default, shared: counted by identity in C
+            # None is the default and a singleton, so this count runs by identity in C: a file
+            # without this spelling (most files lack one of the two) costs one pass, no more.
+            if readings.count(None) == n:
                 continue
             has = np.fromiter(map(bool, readings), bool, n)
-            types = list(map(types_of, map(_FIRST, compress(readings, has))))
-            best = _most_confident(types)
-            found = best >= 0
-            flat = list(chain.from_iterable(types))
-            names = map(_TYPE, map(flat.__getitem__, best[found].tolist()))
+            names = list(map(_TYPE, map(_MOST_CONFIDENT, map(types_of, map(_FIRST, compress(readings, has))))))
+            found = np.fromiter(map(is_not, names, repeat(None)), bool, len(names))
             rows = np.flatnonzero(has)[found]
-            codes[rows] = np.fromiter(map(self.activities.__getitem__, names), np.int32, len(rows))
+            codes[rows] = np.fromiter(map(self.activities.__getitem__, compress(names, found)), np.int32, len(rows))
         return codes
 
 
-def _most_confident(types: list[Any]) -> np.ndarray:
-    """Per row, the flat index of its most confident type (-1 where a row lists none).
-
-    Ties go to the type listed first: Google lists them most confident first.
-    """
-    lengths = np.fromiter(map(len, types), np.int64, len(types))
-    best = np.full(len(types), -1, dtype=np.int64)
-    total = int(lengths.sum())
-    if not total:
-        return best
-    confidence = np.fromiter(map(_CONFIDENCE, chain.from_iterable(types)), np.float64, total)
-    row = np.repeat(np.arange(len(types)), lengths)
-    order = np.lexsort((-confidence, row))  # stable, so equal confidences keep list order
-    starts = np.cumsum(lengths) - lengths
-    listed = lengths > 0
-    best[listed] = order[starts[listed]]
-    return best
+_NO_TYPE = _ActivityType()
+_MOST_CONFIDENT = partial(max, key=_CONFIDENCE, default=_NO_TYPE)
 
 
 def _epoch_ms_times(values: list[Any], rows: np.ndarray, ns: np.ndarray, status: np.ndarray) -> None:
