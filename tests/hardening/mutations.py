@@ -13,12 +13,14 @@ words; rows kept that break the canonical model.
 from __future__ import annotations
 
 import os
+import random
 import re
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,7 @@ MUTANT_LIMIT = 3 * 1024 * 1024
 UNEXPECTED = "(please report this)"  # dataset.import_file's words for an exception it did not expect
 
 BY_ID: dict[str, Importer] = {importer.id: importer for importer in REGISTRY}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,52 +105,120 @@ _TOKENS = {
 _ENCODINGS = ("latin-1", "cp1252", "utf-16", "utf-16-be", "shift_jis", "utf-32")
 
 
-def _clip(position: int, data: bytes) -> int:
-    return min(position, len(data))
+class Chooser(Protocol):
+    """Where a mutation's choices come from: hypothesis (tests, shrinkable) or a seeded
+    random generator (bench/fuzz_long.py, ten times cheaper per input)."""
+
+    def integer(self, low: int, high: int) -> int: ...
+
+    def choice(self, items: Sequence[T]) -> T: ...
+
+    def binary(self, max_size: int) -> bytes: ...
+
+
+class DrawChooser:
+    def __init__(self, draw: st.DrawFn):
+        self._draw = draw
+
+    def integer(self, low: int, high: int) -> int:
+        return self._draw(st.integers(low, high))
+
+    def choice(self, items: Sequence[T]) -> T:
+        return items[self._draw(st.integers(0, len(items) - 1))]
+
+    def binary(self, max_size: int) -> bytes:
+        return self._draw(st.binary(max_size=max_size))
+
+
+class RandomChooser:
+    def __init__(self, rng: random.Random):
+        self._rng = rng
+
+    def integer(self, low: int, high: int) -> int:
+        return self._rng.randint(low, high)
+
+    def choice(self, items: Sequence[T]) -> T:
+        return self._rng.choice(items)
+
+    def binary(self, max_size: int) -> bytes:
+        return self._rng.randbytes(self._rng.randint(0, max_size))
 
 
 @st.composite
 def mutants(draw: st.DrawFn, seed: bytes) -> bytes:
     """The seed after one to four drawn mutations."""
+    return mutate(seed, DrawChooser(draw))
+
+
+def mutate(seed: bytes, choose: Chooser) -> bytes:
+    """The seed after one to four mutations, each picked and parametrised by ``choose``."""
     data = seed
-    for _ in range(draw(st.integers(1, 4))):
-        data = draw(_one_mutation(data))
-        if len(data) > MUTANT_LIMIT:
-            data = data[:MUTANT_LIMIT]
+    for _ in range(choose.integer(1, 4)):
+        data = choose.choice(MUTATIONS)(data, choose)[:MUTANT_LIMIT]
     return data
 
 
-def _one_mutation(data: bytes) -> st.SearchStrategy[bytes]:
-    size = max(len(data), 1)
-    position = st.integers(0, size)
-    return st.one_of(
-        # truncation
-        position.map(lambda at: data[:at]),
-        # byte flips
-        st.lists(st.tuples(position, st.integers(1, 255)), min_size=1, max_size=8).map(lambda flips: _flip(data, flips)),
-        # inserted noise or a special value
-        st.tuples(position, st.one_of(st.binary(max_size=24), st.sampled_from(VALUES + NUMBERS + DATES))).map(
-            lambda item: data[: item[0]] + item[1] + data[item[0] :]
-        ),
-        # a slice deleted, or repeated (many records, giant fields)
-        st.tuples(position, st.integers(1, 4096)).map(lambda cut: data[: cut[0]] + data[cut[0] + cut[1] :]),
-        st.tuples(position, st.integers(1, 512), st.integers(2, 2000)).map(lambda rep: _repeat(data, *rep)),
-        # a token replaced: wrong types, huge numbers, NaN, far dates, empty and giant values
-        st.tuples(st.sampled_from(sorted(_TOKENS)), st.integers(0, 10_000), st.sampled_from(NUMBERS + DATES + VALUES)).map(
-            lambda item: _replace_token(data, *item)
-        ),
-        # every token of one kind replaced at once (a whole column gone wrong)
-        st.tuples(st.sampled_from(sorted(_TOKENS)), st.sampled_from(NUMBERS + DATES + VALUES), st.integers(1, 7)).map(
-            lambda item: _replace_every(data, *item)
-        ),
-        # a stretch re-encoded (mixed encodings), or line endings changed
-        st.tuples(position, st.integers(1, 4096), st.sampled_from(_ENCODINGS)).map(lambda item: _reencode(data, *item)),
-        st.sampled_from([(b"\n", b"\r\n"), (b"\r\n", b"\n"), (b"\n", b"\r"), (b"\n", b"")]).map(
-            lambda pair: data.replace(*pair)
-        ),
-        # lines swapped or dropped
-        st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)).map(lambda pair: _swap_lines(data, *pair)),
-    )
+_SPECIALS = VALUES + NUMBERS + DATES
+_KINDS = sorted(_TOKENS)
+
+
+def _at(data: bytes, choose: Chooser) -> int:
+    return choose.integer(0, len(data))
+
+
+def _truncate(data: bytes, choose: Chooser) -> bytes:
+    return data[: _at(data, choose)]
+
+
+def _flips(data: bytes, choose: Chooser) -> bytes:
+    return _flip(data, [(_at(data, choose), choose.integer(1, 255)) for _ in range(choose.integer(1, 8))])
+
+
+def _insert(data: bytes, choose: Chooser) -> bytes:
+    at = _at(data, choose)
+    chunk = choose.binary(24) if choose.integer(0, 1) else choose.choice(_SPECIALS)
+    return data[:at] + chunk + data[at:]
+
+
+def _delete(data: bytes, choose: Chooser) -> bytes:
+    at = _at(data, choose)
+    return data[:at] + data[at + choose.integer(1, 4096) :]
+
+
+def _repeats(data: bytes, choose: Chooser) -> bytes:
+    return _repeat(data, _at(data, choose), choose.integer(1, 512), choose.integer(2, 2000))
+
+
+def _token(data: bytes, choose: Chooser) -> bytes:
+    return _replace_token(data, choose.choice(_KINDS), choose.integer(0, 10_000), choose.choice(_SPECIALS))
+
+
+def _every(data: bytes, choose: Chooser) -> bytes:
+    return _replace_every(data, choose.choice(_KINDS), choose.choice(_SPECIALS), choose.integer(1, 7))
+
+
+def _encoding(data: bytes, choose: Chooser) -> bytes:
+    return _reencode(data, _at(data, choose), choose.integer(1, 4096), choose.choice(_ENCODINGS))
+
+
+def _newlines(data: bytes, choose: Chooser) -> bytes:
+    return data.replace(*choose.choice([(b"\n", b"\r\n"), (b"\r\n", b"\n"), (b"\n", b"\r"), (b"\n", b"")]))
+
+
+def _lines(data: bytes, choose: Chooser) -> bytes:
+    return _swap_lines(data, choose.integer(0, 10_000), choose.integer(0, 10_000))
+
+
+# Truncations, byte flips, inserted noise or special values, cut or repeated slices (many
+# records, giant fields), one token or a whole column of them replaced (wrong types, huge
+# numbers, NaN, far dates, empty and giant values), re-encoded stretches, line endings, lines.
+MUTATIONS: tuple[Callable[[bytes, Chooser], bytes], ...] = (
+    _truncate, _flips, _insert, _delete, _repeats, _token, _every, _encoding, _newlines, _lines,
+)  # fmt: skip
+
+
+def _clip(position: int, data: bytes) -> int:
+    return min(position, len(data))
 
 
 def _flip(data: bytes, flips: list[tuple[int, int]]) -> bytes:
