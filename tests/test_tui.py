@@ -466,7 +466,7 @@ def test_redaction_hides_everything_sensitive_on_every_tab(commuter):
         async with app.run_test(size=SIZE) as pilot:
             plain = await tour(app, pilot)
             await pilot.press("r")
-            await pilot.pause()
+            await settle(pilot)  # redaction runs in a worker
             hidden = await tour(app, pilot)
             return plain, hidden
 
@@ -524,6 +524,7 @@ def test_export_writes_the_audit_on_screen_redacted_when_redaction_is_on(commute
             app.export_to(str(plain))
             await settle(pilot)
             app.action_toggle_redaction()
+            await settle(pilot)
             app.export_to(str(hidden))
             await settle(pilot)
 

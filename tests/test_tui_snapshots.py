@@ -40,6 +40,9 @@ def test_redacted_data_table_looks_right(snap_compare, audit):
 
     async def redact(pilot) -> None:
         await pilot.press("4", "r")
+        await pilot.app.workers.wait_for_complete()  # redaction runs in a worker
+        await pilot.pause()
+        await pilot.pause()  # the worker's result reaches the screen
         pilot.app.clear_notifications()  # a toast's fade is timing, not look
         await pilot.pause()
 

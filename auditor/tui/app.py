@@ -196,22 +196,41 @@ class AuditorApp(App[int]):
     # --- showing ----------------------------------------------------------------------------------
 
     def show_result(self, result) -> None:
-        """Make ``result`` current and render every pane."""
+        """Make ``result`` current and render every pane (redacted first, while redaction is on)."""
         self.result = result
         self._redacted_result = None
         self.pack_mtimes = self._pack_mtimes()
-        self.render_panes()
+        if self.redacted:
+            self.redact_in_worker()  # the screen keeps the old redacted view until then
+        else:
+            self.render_panes()
 
     @property
     def shown(self):
         """The result on screen: the redacted copy while redaction is on."""
-        if not self.redacted:
-            return self.result
-        if self._redacted_result is None:
-            from auditor.redact import redact
+        if self.redacted and self._redacted_result is not None:
+            return self._redacted_result
+        return self.result
 
-            self._redacted_result = redact(self.result, REDACTION_LEVEL)
-        return self._redacted_result
+    def redact_in_worker(self) -> None:
+        """Redact the current result off the UI thread (seconds for millions of points), then show it."""
+        from auditor.redact import redact
+
+        source = self.result
+
+        def work() -> None:
+            redacted = redact(source, REDACTION_LEVEL)
+            self.call_from_thread(self._redaction_ready, source, redacted)
+
+        self.run_worker(work, thread=True, exclusive=True, group="redact", name="redact")
+
+    def _redaction_ready(self, source, redacted) -> None:
+        if source is not self.result:  # a newer audit arrived meanwhile; its own redaction follows
+            return
+        self._redacted_result = redacted
+        self.redacted = True
+        self.render_panes()
+        self.notify("Redaction on: names, places, merchants, amounts and times are coarse", title="Redaction")
 
     def render_panes(self) -> None:
         if self.result is None:
@@ -247,16 +266,23 @@ class AuditorApp(App[int]):
 
     def action_toggle_redaction(self) -> None:
         """Toggle coarse redaction of everything on screen (for projecting in a workshop)."""
-        if not self.redacted:
-            try:
-                from auditor.redact import redact  # noqa: F401 - checked before switching
-            except ImportError:
-                self.notify("Redaction needs auditor.redact, which this installation lacks.", severity="error")
-                return
-        self.redacted = not self.redacted
-        self.render_panes()
-        self.notify("Redaction on: names, places, merchants and amounts are coarse" if self.redacted
-                    else "Redaction off", title="Redaction")  # fmt: skip
+        if self.result is None:
+            return
+        if self.redacted:
+            self.redacted = False
+            self.render_panes()
+            self.notify("Redaction off", title="Redaction")
+            return
+        try:
+            import auditor.redact  # noqa: F401 - checked before promising anything
+        except ImportError:
+            self.notify("Redaction needs auditor.redact, which this installation lacks.", severity="error")
+            return
+        if self._redacted_result is not None:
+            self._redaction_ready(self.result, self._redacted_result)
+        else:
+            self.notify("Redacting...", title="Redaction")
+            self.redact_in_worker()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
