@@ -127,16 +127,21 @@ def test_full_scan_in_a_guarded_child_opens_no_connection(private_log: Path) -> 
     assert private_log.read_text() == ""
 
 
-def test_tui_pilot_run_opens_no_connection() -> None:
-    """When the Textual app lands (auditor/tui), a Pilot run goes under the guard as well."""
-    tui = pytest.importorskip("auditor.tui", reason="auditor/tui does not exist yet")
-    factory = getattr(tui, "create_app", None) or getattr(tui, "AuditorApp", None)
-    if factory is None:
-        pytest.skip("auditor.tui has no create_app or AuditorApp to drive yet")
+def test_tui_pilot_run_opens_no_connection(private_log: Path) -> None:
+    """The Textual app loads a persona with every built-in pack under the guard, in this process."""
+    from auditor.tui.app import AuditorApp
 
-    async def drive() -> None:
-        app = factory()
-        async with app.run_test() as pilot:
+    async def drive() -> AuditorApp:
+        app = AuditorApp([PERSONA])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.app.workers.wait_for_complete()
             await pilot.pause()
+            await pilot.press("tab", "enter", "escape")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        return app
 
-    asyncio.run(drive())  # the suite-wide guard fails the test on any attempt
+    app = asyncio.run(drive())
+    assert app.result is not None and app.result.dataset.rows_kept > 1_000
+    assert app.result.packs, "the app evaluated no pack"
+    assert private_log.read_text() == ""
