@@ -89,6 +89,16 @@ def main() -> int:
     for name in ORDER:
         print(f"{name:<10} {rows[name]:>10,} {best[name]:>8.3f} {best_cpu[name]:>8.3f} {peaks[name]:>8.1f}")
     print(f"{'total':<10} {'':>10} {sum(best.values()):>8.3f} {sum(best_cpu.values()):>8.3f}   (target: < 2 s)")
+    # where the export has no visits (Records.json, GPX, OwnTracks only), every fix goes
+    # through stay-point detection: the heaviest case for the location tables
+    points_only = {**dataset.frames, "visits": dataset.frames["visits"].iloc[0:0]}
+    runs = [build_all(points_only, now, timezone, trace_memory=False) for _ in range(args.repeat)]
+    print("without the export's visits (stay points detected in every fix):")
+    for name in ("stays", "places", "nights"):
+        wall = min(r[1] for run in runs for r in run if r[0] == name)
+        cpu = min(r[2] for run in runs for r in run if r[0] == name)
+        count = runs[0][ORDER.index(name)][4]
+        print(f"{name:<10} {count:>10,} {wall:>8.3f} {cpu:>8.3f}")
     return 0
 
 

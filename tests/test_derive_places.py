@@ -280,3 +280,16 @@ def test_a_night_across_the_change_to_summer_time_is_judged_at_the_wall_clock():
     assert last["status"].tolist() == ["home"]
     in_utc = derive({"visits": visits(rows)}, "nights")
     assert in_utc.loc[in_utc["night"] == pd.Timestamp("2024-03-31", tz="UTC"), "status"].tolist() == ["unknown"]
+
+
+def test_a_stray_fix_does_not_cut_a_stay_in_two():
+    rng = np.random.default_rng(3)
+    t = pd.Timestamp("2024-03-04T20:00Z")
+    track = []
+    for i in range(60):  # two hours on a ward, a fix every 2 minutes; one wifi fix lands 400 m away
+        lat, lon = (WORK[0] + 0.0036, WORK[1]) if i == 30 else (WORK[0] + rng.normal(0, 0.0003), WORK[1] + rng.normal(0, 0.0004))
+        track.append(((t + pd.Timedelta(minutes=2 * i)).isoformat(), lat, lon))
+    stays = derive({"points": fixes(track)}, "stays")
+    assert len(stays) == 1
+    assert stays.iloc[0]["n_points"] == 59 and stays.iloc[0]["duration_min"] == 118
+    assert "30" not in str(stays.iloc[0]["records"]).split()  # the stray fix is not evidence of the stay

@@ -34,6 +34,7 @@ NAT = np.iinfo(np.int64).min
 STAY_RADIUS_M = 200.0  # Li et al. 2008; Zheng et al. 2009 (GeoLife)
 STAY_MIN_MINUTES = 10.0
 STAY_MAX_GAP_HOURS = 6.0
+MERGE_GAP_MINUTES = 30.0  # fragments of one stay cut by stray fixes are joined across this pause
 MOVING_SPEED_MPS = 2.0  # faster than a walk between two fixes...
 MOVING_MIN_STEP_M = 50.0  # ...over more than GPS jitter
 PLACE_RADIUS_M = 150.0
@@ -140,6 +141,33 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     ends = np.r_[starts[1:], m] - 1
     seg_index = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, m]))
     count = ends - starts + 1
+    # fragments: a stray fix (indoors, a wifi fix 300 m off) cuts a stay in two; consecutive
+    # segments of 2+ fixes close in space and time, with no visit between them, are one stay
+    multi = np.flatnonzero(count >= 2)
+    if len(multi) > 1:
+        lat_sum = np.add.reduceat(rlat, starts)[multi]
+        lon_sum = np.add.reduceat(rlon, starts)[multi]
+        clat, clon = lat_sum / count[multi], lon_sum / count[multi]
+        distance = EARTH_RADIUS_M * np.hypot(np.diff(clon) * np.cos(clat[:-1]), np.diff(clat))
+        pause = pt[starts[multi[1:]]] - pt[ends[multi[:-1]]]
+        no_visit = used_before[idx[starts[multi[1:]]]] == used_before[idx[ends[multi[:-1]]]]
+        joined = (distance <= STAY_RADIUS_M) & (pause <= MERGE_GAP_MINUTES * common.NS_PER_MIN) & no_visit
+        group = np.r_[0, np.cumsum(~joined, dtype=np.int64)]
+        first_of_group = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        head = np.arange(len(starts))
+        head[multi] = multi[first_of_group[group]]  # each segment's merged stay: its group's first segment
+        # a merged stay runs from its first segment's first fix to its last segment's last fix
+        last_end = np.full(len(starts), -1, dtype=np.int64)
+        np.maximum.at(last_end, head[multi], ends[multi])
+        seg_of_point = head[seg_index]
+        keep = count[seg_index] >= 2  # stray fixes between fragments stay out of the stay
+        ends = np.where(last_end >= 0, last_end, ends)
+        count = np.bincount(seg_of_point[keep], minlength=len(starts))
+        good = (count >= 2) & (head == np.arange(len(starts))) & (
+            (pt[ends] - pt[starts]) >= STAY_MIN_MINUTES * common.NS_PER_MIN)
+        number = np.cumsum(good, dtype=np.int64) - 1
+        stay[idx] = np.where(keep & good[seg_of_point], number[seg_of_point], -1)
+        return stay
     good = (count >= 2) & ((pt[ends] - pt[starts]) >= STAY_MIN_MINUTES * common.NS_PER_MIN)
     number = np.cumsum(good, dtype=np.int64) - 1
     stay[idx] = np.where(good[seg_index], number[seg_index], -1)
