@@ -85,8 +85,9 @@ def trace(rows: pd.DataFrame, group: np.ndarray, n_groups: int, kind: str) -> di
     keep = group >= 0
     positions = np.flatnonzero(keep)
     groups = group[keep]
-    order = np.argsort(groups, kind="stable")
-    positions, groups = positions[order], groups[order]
+    if len(groups) > 1 and (np.diff(groups) < 0).any():  # stays and series are numbered in time order
+        order = np.argsort(groups, kind="stable")
+        positions, groups = positions[order], groups[order]
     counts = np.bincount(groups, minlength=n_groups)[:n_groups]
     firsts = np.full(n_groups, -1, dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if n_groups else np.zeros(0, dtype=np.int64)

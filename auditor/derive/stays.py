@@ -119,8 +119,8 @@ def detect(points: pd.DataFrame, free: np.ndarray | None = None) -> np.ndarray:
     # only runs of 2+ fixes need the anchor rounds; runs are numbered compactly
     size = np.diff(np.append(np.flatnonzero(breaks), m))
     active = np.flatnonzero(np.repeat(size > 1, size))
-    rid = np.cumsum(breaks, dtype=np.int64)[active] - 1
-    _, rid = np.unique(rid, return_inverse=True)
+    rid = np.cumsum(breaks, dtype=np.int64)[active]
+    rid = np.cumsum(np.r_[len(rid) > 0, rid[1:] != rid[:-1]], dtype=np.int64) - 1  # compact: 0, 1, 2...
     anchor = run_start[active][np.r_[True, rid[1:] != rid[:-1]]] if len(active) else np.zeros(0, np.int64)
     while len(active):
         a = anchor[rid]
