@@ -21,7 +21,7 @@ import pytest
 from auditor import model
 from auditor.dataset import load_dataset
 from auditor.derive import stays as stays_module
-from auditor.engine.context import AuditData
+from auditor.engine.context import AuditData, Variant
 from auditor.engine.operators import within
 
 REPO = Path(__file__).resolve().parent.parent
@@ -293,3 +293,16 @@ def test_a_stray_fix_does_not_cut_a_stay_in_two():
     assert len(stays) == 1
     assert stays.iloc[0]["n_points"] == 59 and stays.iloc[0]["duration_min"] == 118
     assert "30" not in str(stays.iloc[0]["records"]).split()  # the stray fix is not evidence of the stay
+
+
+def test_tables_are_deterministic_and_shared_by_variants_that_see_the_same_inputs():
+    data, _ = persona("gig-driver")
+    fresh = AuditData(data.frames, now=data.now, timezone=data.timezone).view()
+    for name in ("stays", "places", "nights", "payments", "recurring", "income", "cashflow"):
+        pd.testing.assert_frame_equal(fresh.table(name), data.view().table(name))
+    without_bank = data.view(Variant(exclude=frozenset({"bank:Chase checking / savings", "bank:Chase credit card"})))
+    assert without_bank.table("places") is data.view().table("places")  # where he slept does not need his bank
+    assert len(without_bank.table("payments")) == 0
+    without_location = data.view(Variant(exclude=frozenset({"google-location"})))
+    assert (without_location.table("places")["label"] != "home").all()
+    assert without_location.table("income") is data.view().table("income")
