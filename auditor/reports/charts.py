@@ -15,8 +15,13 @@ redaction level).
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
 import re
+import shutil
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,8 +256,25 @@ _NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 INK, OUT, IN, HOME_COLOUR, WORK_COLOUR, OTHER_COLOUR = "#222222", "#c0392b", "#2e86c1", "#c0392b", "#1f618d", "#7f8c8d"
 
 
+def _private_matplotlib_cache() -> None:
+    """Keep matplotlib from writing its font cache into the person's home folder.
+
+    matplotlib caches its font list in ``~/.cache/matplotlib`` (or ``MPLCONFIGDIR``) on first
+    use; auditor writes nothing but the report the person asked for (DESIGN.md invariant 2).
+    Unless the person set ``MPLCONFIGDIR`` themselves, the cache goes to a private temporary
+    folder (mode 0700) removed when the program ends; rebuilding it costs about a second
+    per run that draws charts.
+    """
+    if "matplotlib" in sys.modules or os.environ.get("MPLCONFIGDIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="auditor-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
 def render_svg(charts: list[Chart]) -> list[Chart]:
     """Draw every chart that has data into inline SVG (``chart.svg``)."""
+    _private_matplotlib_cache()
     import matplotlib
 
     matplotlib.use("svg", force=False)  # no GUI backend is ever needed
