@@ -28,8 +28,9 @@ MAX_MEMBER_BYTES = 8 * 1024**3
 # No real export compresses 2000 times (deflate cannot pass about 1030; bzip2 and lzma can).
 MAX_COMPRESSION_RATIO = 2000
 # A member that expands past this size at more than this ratio is a bomb, not data:
-# deflate bombs sit at about 1000 times; real JSON and CSV at 5 to 30.
-LARGE_MEMBER_BYTES = 512 * 1024**2
+# deflate bombs sit at about 1000 times, a CSV of one repeated line at 340; real JSON and CSV
+# at 5 to 30. (A 200 MB one-line CSV bomb passed a 512 MB bound and took 2 GB to read.)
+LARGE_MEMBER_BYTES = 64 * 1024**2
 MAX_LARGE_RATIO = 200
 # Members listed per archive, nested archives included (counted against their outermost one).
 MAX_MEMBERS = 100_000
