@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -46,8 +47,12 @@ def campaign(importer_id: str, seeds, examples: int, seed: int, failures: Path |
     stats: Counter = Counter()
     found: dict[str, int] = {}
     slowest = 0.0
+    interrupted = False
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{importer_id}-") as work:
         for number in range(examples):
+            if _stop_requested:
+                interrupted = True
+                break
             index = rng.randrange(len(seeds))
             chosen = seeds[index]
             mutant = mutate(chosen.data, choose)
@@ -67,7 +72,17 @@ def campaign(importer_id: str, seeds, examples: int, seed: int, failures: Path |
                     stem = f"{importer_id}-{len(found):02d}"
                     (failures / f"{stem}-{chosen.name}").write_bytes(mutant)
                     (failures / f"{stem}.txt").write_text(f"seed {chosen.origin}\n{problem}\n")
-    return {"importer": importer_id, **stats, "slowest_s": round(slowest, 3), "failures": found}
+    return {"importer": importer_id, **stats, "slowest_s": round(slowest, 3), "failures": found,
+            "interrupted": interrupted}  # fmt: skip
+
+
+_stop_requested = False
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    """SIGTERM finishes the input in hand and reports what was tried so far."""
+    global _stop_requested
+    _stop_requested = True
 
 
 def main() -> int:
@@ -85,15 +100,19 @@ def main() -> int:
     if missing:
         print(f"no seed for {missing}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, _request_stop)
     failed = 0
     for importer_id in chosen:
+        if _stop_requested:
+            break
         started = time.perf_counter()
         result = campaign(importer_id, seeds[importer_id], args.examples, args.seed, args.failures)
         result["seconds"] = round(time.perf_counter() - started, 1)
         failed += bool(result["failures"])
         print(f"{importer_id:22s} {result['inputs']:>7,} inputs  {result['refused']:>7,} refused  "
               f"{result['rows_kept']:>10,} rows kept  slowest {result['slowest_s']:.2f}s  "
-              f"{result['seconds']:>7.1f}s  failures: {result['failures'] or 'none'}", flush=True)  # fmt: skip
+              f"{result['seconds']:>7.1f}s  failures: {result['failures'] or 'none'}"
+              f"{'  (stopped early)' if result['interrupted'] else ''}", flush=True)  # fmt: skip
         if args.stats:
             with open(args.stats, "a", encoding="utf-8") as out:
                 out.write(json.dumps(result) + "\n")
