@@ -134,8 +134,11 @@ def spending_by_category(result: AuditResult) -> Chart:
         return chart
     category = tx["category"].astype("string")
     payments = _frame(result, "payments")
-    if category.isna().all() and payments is not None and "category" in payments and len(payments) == len(tx):
-        category = payments["category"].astype("string")  # the derived merchant categories
+    derived_column = next((c for c in ("merchant_category", "category") if payments is not None and c in payments), None)
+    if derived_column is not None and len(payments) == len(tx):  # type: ignore[arg-type]
+        # payments is one row per transaction, in order: its merchant categories (from
+        # rules/lists/merchants.yaml) fill the rows the bank left uncategorised (Chase, OFX)
+        category = category.fillna(payments[derived_column].astype("string").set_axis(category.index))  # type: ignore[index]
     if category.isna().all():
         chart.note = "The statements carry no categories."
         return chart
@@ -143,7 +146,7 @@ def spending_by_category(result: AuditResult) -> Chart:
     if numeric:
         amount = tx["amount"].to_numpy(dtype="float64", na_value=np.nan)
         out = pd.Series(np.where(amount < 0, -amount, 0.0), index=tx.index)
-        chart.note = "Sums over every currency in the statements, top categories."
+        chart.note = "Sums over every currency, top categories: the bank's own category, else the merchant category auditor assigns."
     else:
         out = tx["amount"].astype("string").str.startswith("-").fillna(False).astype(int)
         chart.title = "Payments out by category (counts)"
