@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The CLI's subcommands (auditor.cli.COMMANDS), so that `auditor rules` never opens the app
 # on a folder named rules; tests/test_tui.py checks that the two lists agree.
-COMMAND_NAMES = ("sources", "scan", "report", "compare", "rules", "samples")
+COMMAND_NAMES = ("sources", "scan", "report", "compare", "cache", "rules", "samples")
 
 
 def app_request(argv: Sequence[str]) -> tuple[list[Path], str | None] | None:

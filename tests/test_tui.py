@@ -266,7 +266,7 @@ def test_findings_detail_shows_measure_threshold_basis_and_the_rule_yaml(commute
     assert "against at least 1 (count)" in text
     assert "our design default, not a documented rule of a real scorer" in text
     start = NIGHT_PACK.splitlines().index("  - id: night-spending") + 1
-    assert f"night-owl.yaml:{start})" in text  # where the rule starts in its file
+    assert f"night-owl.yaml:{start};" in text  # where the rule starts in its file
     assert "- id: night-spending" in text
 
 
@@ -568,7 +568,8 @@ def test_the_launcher_opens_the_app_without_importing_the_engine(monkeypatch, tm
 
     from auditor import cli, launch
 
-    assert set(launch.COMMAND_NAMES) == set(cli.COMMANDS)  # a new subcommand never opens the app
+    assert set(launch.COMMAND_NAMES) == set(cli.COMMANDS), (
+        "a new subcommand must join auditor.launch.COMMAND_NAMES, or 'auditor NAME' opens the app on a folder NAME")
     monkeypatch.setattr(launch.sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(launch.sys.stdout, "isatty", lambda: True, raising=False)
     assert launch.app_request([]) == ([], None)

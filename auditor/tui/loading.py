@@ -141,7 +141,6 @@ class LoadingScreen(ModalScreen[None]):
         super().__init__()
         self.request = request
         self.on_cancel = on_cancel
-        self.files: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="loading-box"):
@@ -160,22 +159,23 @@ class LoadingScreen(ModalScreen[None]):
 
     def file_started(self, message: FileStarted) -> None:
         """Mark the previous file done and list the one being read."""
+        self._finish_current()
         files = self.query_one("#loading-files", VerticalScroll)
-        for done in files.query(".loading-current"):
-            done.remove_class("loading-current")
-            done.update("✓ " + str(done.name))
-        line = Static(f"… {message.display}  [dim]{message.importer}[/dim]", name=message.display,
-                      classes="loading-file loading-current", markup=False)  # fmt: skip
-        line.update(f"… {message.display}  ({message.importer})")
-        files.mount(line)
+        # file names are the person's own text: shown as they are, never read as markup
+        files.mount(Static(f"… {message.display}  ({message.importer})", name=message.display,
+                           classes="loading-file loading-current", markup=False))  # fmt: skip
         files.scroll_end(animate=False)
         self.query_one("#loading-stage", Label).update(f"Reading file {message.number}")
 
     def stage_started(self, message: StageStarted) -> None:
+        self._finish_current()
+        self.query_one("#loading-stage", Label).update(message.text)
+
+    def _finish_current(self) -> None:
+        """Tick the file that was being read: the worker has moved on."""
         for done in self.query(".loading-current"):
             done.remove_class("loading-current")
             done.update("✓ " + str(done.name))
-        self.query_one("#loading-stage", Label).update(message.text)
 
     def action_cancel(self) -> None:
         self.query_one("#loading-stage", Label).update("Cancelling after this file...")
