@@ -18,6 +18,7 @@ Needs tmux. Nothing here is asserted: the numbers go in the issue note.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,17 @@ def wait_for(text: str, start: float, timeout: float, gone: bool = False) -> flo
     return None
 
 
+def process_cpu_seconds() -> float | None:
+    """CPU time the app's process has used so far (Linux /proc): a number a busy machine does not inflate."""
+    pid = subprocess.run(["tmux", "display", "-p", "-t", SESSION, "#{pane_pid}"], capture_output=True, text=True,
+                         check=False).stdout.strip()  # fmt: skip
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def key_latency(key: str, text: str, timeout: float = 30.0, gone: bool = False) -> float | None:
     """Seconds from sending ``key`` until ``text`` is on screen (or gone from it)."""
     start = time.perf_counter()
@@ -66,7 +78,9 @@ def main() -> int:
     subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48", command], check=True)
     try:
         first = wait_for("Opening", start, 30)
-        print(f"first frame: {first:.2f} s" if first is not None else "first frame: not seen in 30 s")
+        cpu = process_cpu_seconds()
+        print(f"first frame: {first:.2f} s wall" + (f", the process had used {cpu:.2f} s of CPU" if cpu else "")
+              if first is not None else "first frame: not seen in 30 s")  # fmt: skip
         latencies = []
         while not args.no_keys and LOADED not in capture() and time.perf_counter() - start < args.timeout:
             if "escape cancels" not in capture():  # the loading dialog has closed
