@@ -19,8 +19,8 @@ from pandas.api.types import union_categoricals
 
 from auditor import model
 from auditor.cache import CachedFile, ParseCache
+from auditor.importers.base import BadInput, FileRef, Importer, ImportReport
 from auditor.registry import REGISTRY, by_id
-from auditor.importers.base import BadInput, FileRef, ImportReport, Importer
 from auditor.sources import Claim, Unclaimed, claim, discover
 
 
