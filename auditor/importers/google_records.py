@@ -608,13 +608,13 @@ class _Columns:
         if not n:
             return
         time_ns, time_status = self._times(records, n)
-        self._add("lat", np.fromiter(map(_LAT, records), np.float64, n))
-        self._add("lon", np.fromiter(map(_LON, records), np.float64, n))
+        self._add("lat", _numbers(_LAT, records, np.float64, n))
+        self._add("lon", _numbers(_LON, records, np.float64, n))
         self._add("time", time_ns)
         self._add("time_status", time_status)
-        self._add("accuracy", np.fromiter(map(_ACCURACY, records), np.float32, n))
-        self._add("altitude", np.fromiter(map(_ALTITUDE, records), np.float32, n))
-        self._add("speed", np.fromiter(map(_VELOCITY, records), np.float32, n))
+        self._add("accuracy", _numbers(_ACCURACY, records, np.float32, n))
+        self._add("altitude", _numbers(_ALTITUDE, records, np.float32, n))
+        self._add("speed", _numbers(_VELOCITY, records, np.float32, n))
         self._add("device", np.fromiter(map(self.devices.__getitem__, map(_DEVICE, records)), np.int32, n))
         self._add("signal", np.fromiter(map(self.signals.__getitem__, map(_SIGNAL, records)), np.int32, n))
         self._add("activity", self._top_activities(records, n))
@@ -812,7 +812,26 @@ def _activity_name(name: str | None) -> str | None:
 
 def _device_name(tag: float) -> str | None:
     """A deviceTag as its integer's digits; NaN (absent) is missing."""
-    return None if math.isnan(tag) else str(int(tag))
+    if isinstance(tag, float) and not math.isfinite(tag):
+        return None
+    return str(int(tag))  # an int of any size (math.isnan of one past 1e308 overflowed)
+
+
+def _numbers(getter: Callable[[Any], Any], records: list[Any], dtype: type, n: int) -> np.ndarray:
+    """One numeric field of every record; an integer beyond float range becomes infinite."""
+    try:
+        return np.fromiter(map(getter, records), dtype, n)
+    except OverflowError:
+        # Only a damaged file holds such numbers: the slow path runs for it alone, and the
+        # range checks then skip the rows (coordinates off the globe) or drop the values.
+        return np.fromiter((_finite_or_inf(getter(record)) for record in records), dtype, n)
+
+
+def _finite_or_inf(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 IMPORTERS = (
