@@ -94,3 +94,14 @@ def test_fuzz_shared_fixture_seeds(shared_fixtures: Path, tmp_path: Path) -> Non
     assert seeds, "no shared fixture was claimed by any importer"
     for importer_id in sorted(seeds):
         _fuzz(importer_id, seeds[importer_id], tmp_path / importer_id, max(CI_EXAMPLES // 3, 5), derandomize=True)
+
+
+CRASHERS = sorted((Path(__file__).parent / "crashers").glob("*--*--*"))
+
+
+@pytest.mark.parametrize("path", CRASHERS, ids=[p.name.split("--")[1] for p in CRASHERS])
+def test_inputs_that_once_crashed_an_importer_now_read_or_refuse_cleanly(path: Path, tmp_path: Path) -> None:
+    """Mutants the long campaign (bench/fuzz_long.py) found, kept as ``importer--what--name``."""
+    importer_id, _, name = path.name.split("--", 2)
+    outcome = run_mutant(tmp_path / name, path.read_bytes(), importer_id)
+    assert not outcome.problems, "\n".join(outcome.problems)
