@@ -28,6 +28,7 @@ from auditor.pipeline import run_audit
 from auditor.redact import redact
 from auditor.reports import FORMATS, atomic, default_name, render
 from auditor.reports.compare import compare
+from auditor.reports.compare import render_html as compare_html
 from auditor.reports.compare import render_markdown as compare_markdown
 from auditor.reports.csv_export import HEADER, neutralise, render_csv
 
@@ -322,6 +323,12 @@ def test_compare_lines_up_scores_and_shows_only_the_findings_that_differ():
     same = [r for r in comparison.rules if not r.differs]
     for rule in same:
         assert f"| {rule.title} |" not in text
+    page = compare_html(comparison)
+    parser = _References()
+    parser.feed(page)
+    assert parser.found == [] and "script" not in parser.tags
+    assert all(f"<th class=\"num\">{label}</th>" in page for label in PERSONAS)
+    assert page.count("<tr>") == 2 + len(comparison.packs) + len(shown)
 
 
 def test_compare_one_person_under_every_pack(capsys):
