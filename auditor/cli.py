@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Bare 'auditor [PATH...]' opens the app in a terminal (--no-tui, or a pipe, prints what your exports "
             "hold and how each built-in scorer reads them instead). "
             "Commands: sources (what each file holds), scan (scores, findings, evidence), "
-            "rules (lint, test, list packs), samples (list or generate personas). 'auditor COMMAND -h' for options."
+            "report (an HTML, Markdown, JSON or CSV file to keep or share, optionally redacted), "
+            "compare (people side by side, or one under every pack), rules (lint, test, list packs), "
+            "samples (list or generate personas). 'auditor COMMAND -h' for options."
         ),
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
