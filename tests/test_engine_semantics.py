@@ -166,3 +166,16 @@ def test_inference_fills_named_placeholders_only(template, expected):
     compiled = pack(rule("kind: transactions\nwindow: 90d\nthreshold: 1").replace("infers: '{value}'", f"infers: '{template}'"))
     finding = evaluate_pack(compiled, AuditData({"transactions": frame}, now=pd.Timestamp("2024-06-02", tz="UTC")).view())[0]
     assert finding.inference == expected
+
+
+def test_hand_made_derived_rows_may_leave_whole_numbers_out():
+    # A pack's test case gives a number in one row and not the other: the missing
+    # reference reads as "none" (-1), a missing count as 0, never a cast error.
+    frame = derived.conform(
+        "places",
+        pd.DataFrame({"label": ["home", "work"], "lat": [51.5, 51.52], "lon": [-0.1, -0.08],
+                      "place": [3, None], "nights": [30, None]}),
+    )  # fmt: skip
+    assert frame["place"].tolist() == [3, -1]
+    assert frame["nights"].tolist() == [30, 0]
+    assert str(frame["place"].dtype) == "int64"

@@ -275,6 +275,10 @@ def table_names() -> tuple[str, ...]:
     return (*model.KIND_NAMES, *REGISTRY)
 
 
+# Reference columns whose "none" is -1 (0 is a real place or series number).
+_NONE_IS_MINUS_ONE = frozenset({"place", "home_place", "series"})
+
+
 def conform(table: str, data: Mapping[str, object] | pd.DataFrame, length: int | None = None) -> pd.DataFrame:
     """Build a derived frame with the declared dtypes (missing columns filled)."""
     if table in model.KINDS:
@@ -291,6 +295,10 @@ def conform(table: str, data: Mapping[str, object] | pd.DataFrame, length: int |
                 continue
             if column.dtype == model.UTC_TIME:
                 values = pd.to_datetime(values, utc=True)
+            elif column.dtype == "int64" and values.isna().any():
+                # Hand-made rows (a pack's test case) may leave a number out in some rows:
+                # fill it as a builder would, rather than fail the cast.
+                values = values.fillna(-1 if column.name in _NONE_IS_MINUS_ONE else 0)
             out[column.name] = values.astype(column.dtype)
         else:
             out[column.name] = model._missing(column.dtype, length)
