@@ -51,7 +51,6 @@ from auditor.engine.findings import Finding, GroupValue
 from auditor.engine.measures import MEASURES
 from auditor.packs.model import measure_name_and_argument
 from auditor.pipeline import AuditResult, PackResult
-from auditor.scoring import SourceEffect
 from auditor.sources import Unclaimed
 
 Level = Literal["none", "coarse", "strict"]

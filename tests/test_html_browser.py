@@ -51,7 +51,7 @@ def browser():
             headless=True,
             # no sandbox: CI containers run as root, where chromium refuses its sandbox
             args=["--disable-background-networking", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-component-update", "--no-first-run"],  # fmt: skip
+                  "--disable-component-update", "--no-first-run"],
         )
         yield launched
         launched.close()

@@ -277,7 +277,7 @@ def chart_data(result: AuditResult) -> list[Chart]:
 
 # --- drawing ----------------------------------------------------------------------------------------------
 
-_XML_HEADER = re.compile(r"^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
+_XML_HEADER = re.compile(r"^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
 _NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 INK, OUT, IN, HOME_COLOUR, WORK_COLOUR, OTHER_COLOUR = "#222222", "#c0392b", "#2e86c1", "#c0392b", "#1f618d", "#7f8c8d"
 

@@ -36,7 +36,7 @@ def report_document(result: AuditResult) -> dict[str, Any]:
     }
     document["top_inferences"] = [
         {"pack": p.pack.id, "rule": f.rule, "inference": f.inference, "effect": f.effect,
-         "severity": f.severity, "basis": f.basis, "evidence_rows": int(len(f.evidence))}
+         "severity": f.severity, "basis": f.basis, "evidence_rows": len(f.evidence)}
         for p, f in top_inferences(result)
     ]  # fmt: skip
     document["charts"] = [

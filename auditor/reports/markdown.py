@@ -20,7 +20,7 @@ def _cell(text: object) -> str:
 def render_report_markdown(result: AuditResult) -> str:
     """The audit as a Markdown report."""
     scan = render_markdown(result)
-    title, _, body = scan.partition("\n")
+    _, _, body = scan.partition("\n")  # its title line gives way to the report's own
     level = redaction_level(result)
     head = [f"# Audit as of {as_of_label(result)}", ""]
     if level != "none":
