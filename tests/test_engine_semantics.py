@@ -179,3 +179,21 @@ def test_hand_made_derived_rows_may_leave_whole_numbers_out():
     assert frame["place"].tolist() == [3, -1]
     assert frame["nights"].tolist() == [30, 0]
     assert str(frame["place"].dtype) == "int64"
+
+
+def test_an_abstention_names_the_step_that_left_nothing_to_judge():
+    frame = transactions([
+        {"time": "2024-06-01", "has_time": False, "amount": -10},
+        {"time": "2024-06-01", "has_time": False, "amount": 20},
+    ])  # fmt: skip
+    compiled = pack(
+        rule("kind: transactions\nwhere: {time: {hour: [0, 6]}}\nmeasure: count\nthreshold: 1", "night")
+        + rule("kind: transactions\nwhere: {amount: {less: -5}}\n"
+               "measure: {share: amount, among: {amount: {less: -100}}}\nthreshold: 0.5", "big")  # fmt: skip
+    )
+    data = AuditData({"transactions": frame}, now=pd.Timestamp("2024-06-02", tz="UTC"))
+    by_id = {f.rule: f for f in evaluate_pack(compiled, data.view())}
+    assert by_id["night"].abstained and "date-only rows have no time of day" in by_id["night"].reason
+    # No payment above 100: nothing to take a share of, which is not about times at all.
+    assert by_id["big"].abstained and "no row is among" in by_id["big"].reason
+    assert "time of day" not in by_id["big"].reason

@@ -181,22 +181,30 @@ class CompiledRule:
         if shortfall:
             return self._finding(ABSTAINED, reason=f"not enough data: {shortfall}")
         judged, matched = base, base
+        # Why nothing could be judged, if it comes to that: the first step that emptied it.
+        emptied_by = ""
         if self.condition is not None:
             mask = self.condition(view)
             judged = base if mask.known is None else base & mask.known
             matched = judged & mask.value
+            if not judged.any():
+                dated_only = "has_time" in frame and not frame["has_time"].to_numpy(dtype=bool)[base].any()
+                emptied_by = ("date-only rows have no time of day" if dated_only
+                              else "the condition reads a value these rows lack")  # fmt: skip
         if self.among is not None:
             among = self.among(view)
             judged = judged & among.value
             matched = matched & among.value
+            emptied_by = emptied_by or ("" if judged.any() else "no row is among the rows the share is taken of")
         keys, labels = self._group_keys(view, frame)
         if keys is not None:
             judged = judged & keys.valid
             matched = matched & keys.valid
+            emptied_by = emptied_by or ("" if judged.any() else "no row has a value to group by")
         unjudged = int(base.sum() - judged.sum())
         if not judged.any():
             return self._finding(ABSTAINED, reason=f"could not judge any of the {int(base.sum()):,} rows"
-                                 + (" (date-only rows have no time of day)" if unjudged else ""),
+                                 + (f" ({emptied_by})" if emptied_by else ""),
                                  unjudged=unjudged)  # fmt: skip
         return self._measure(view, frame, judged, matched, keys, labels, unjudged, evidence)
 
