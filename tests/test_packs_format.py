@@ -125,3 +125,21 @@ def test_loading_never_executes_anything(tmp_path):
     assert loaded.errors[0].check == "yaml-tag"
     assert not marker.exists()
     assert json.dumps([i.as_dict() for i in loaded.issues])  # issues are plain values
+
+
+@pytest.mark.parametrize("kind", ["transactions", "tolls", "orders"])
+def test_case_rows_written_as_dates_are_date_only_for_every_kind_that_records_it(kind):
+    from auditor.packs.testing import case_frames
+
+    loaded = load_pack("t.yaml", text=(
+        "id: t\ntitle: t\nversion: '1'\nscorer: s\nrules:\n"
+        f"  - id: r\n    title: t\n    kind: {kind}\n    where: {{time: {{hour: [0, 6]}}}}\n"
+        "    threshold: 1\n    infers: '{value}'\n    basis: design\n    signals: [spending-level]\n"
+        "    cases:\n      - name: c\n        given:\n"
+        f"          {kind}:\n            - {{time: '2024-06-01'}}\n            - {{time: '2024-06-01T02:00:00Z'}}\n"
+        "        expect: fired\n"
+    ))  # fmt: skip
+    assert loaded.ok, [issue.render() for issue in loaded.issues]
+    case = loaded.pack.rules[0].cases[0]
+    kinds, _ = case_frames(case, "t.yaml")
+    assert kinds[kind]["has_time"].tolist() == [False, True]

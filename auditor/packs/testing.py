@@ -51,7 +51,10 @@ def case_frames(case: Case, label: str) -> tuple[dict[str, pd.DataFrame], dict[s
         for column in columns:
             if column.dtype == model.UTC_TIME and column.name in data:
                 text = data[column.name].astype("string")
-                if table == "transactions" and column.name == "time" and "has_time" not in data:
+                # Any kind that records whether its rows have a time of day (transactions, tolls,
+                # orders...) learns it from how the case wrote its main time: "2024-06-01" is a date.
+                main_time = table in model.KINDS and column.name == model.time_columns(table)[0]
+                if main_time and "has_time" not in data and any(c.name == "has_time" for c in columns):
                     data["has_time"] = (text.str.len() > 10).fillna(False).astype(bool)
                     if "utc_offset_min" not in data:
                         # as importers store date-only rows: the local date at 00:00, offset 0
