@@ -63,11 +63,9 @@ skipped.
 
 from __future__ import annotations
 
-import gc
 import operator
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
 from operator import attrgetter
@@ -225,7 +223,7 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
         raise BadInput("the file is empty; expected a Timeline export (JSON)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput("the file is UTF-16 text; a Timeline export is UTF-8 (was it re-saved by an editor?)")
-    with _collector_paused():
+    with parsing.gc_paused():
         parts = _decode(body, report)
     del body, data
     _describe_variant(report, parts)
@@ -240,19 +238,6 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     if parts.profile is not None:
         _note_frequent_places(report, parts.profile)
     return frames
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Millions of fresh containers trigger the cyclic GC again and again for nothing
-    # (performance.md §2: ~30% of a bulk load); none of them can form a cycle.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plural(count: int, noun: str) -> str:

@@ -52,11 +52,9 @@ a time that does not parse, or a time outside the plausible window of
 
 from __future__ import annotations
 
-import gc
 import math
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
@@ -158,7 +156,7 @@ def sniff(head: Head) -> float:
 def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     """Read the file as a stream of blocks into the ``points`` frame; see the module docstring."""
     report.timezone = TIMEZONE_NOTE
-    with ref.open() as stream, _gc_paused():
+    with ref.open() as stream, parsing.gc_paused():
         if ref.members:  # inflate the next blocks on the other core while this one decodes
             with Prefetched(stream, BLOCK_BYTES) as ahead:
                 columns, streamed = _read_columns(ahead, report)  # type: ignore[arg-type]
@@ -173,19 +171,6 @@ def _read_columns(stream: IO[bytes], report: ImportReport) -> tuple[_Columns, bo
     # The reader and its block buffer end here, before the frame is built (peak memory).
     reader = _Reader(stream, report, BLOCK_BYTES)
     return reader.read(), reader.streamed
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Millions of small objects would trigger the cyclic GC over and over for nothing
-    # (about 30% of the load time, performance.md §2); none of them form cycles.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _describe(columns: _Columns, streamed: bool) -> str:
