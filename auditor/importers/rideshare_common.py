@@ -195,8 +195,11 @@ def _read_row_by_row(
     text: str, header: list[str], header_end: int, names: list[str], report: ImportReport
 ) -> CsvTable:
     reader = csv.reader(io.StringIO(text, newline=""))
-    for _ in range(header_end):
-        next(reader)
+    # header_end counts lines, the reader counts records: a quoted field spanning lines (or an
+    # unclosed quote running to the end) makes them differ, so skip by the lines consumed.
+    while reader.line_num < header_end:
+        if next(reader, None) is None:
+            break
     wanted = [header.index(name) for name in names]
     width = len(header)
     rows: list[list[str]] = []
