@@ -9,8 +9,9 @@ same files packs include), so that a list fixed for a pack also fixes the derive
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ import pandas as pd
 from auditor import model, resources
 from auditor.dataset import local_times
 from auditor.engine import derived
+
+T = TypeVar("T")
 
 NS_PER_MIN = 60 * 10**9
 NS_PER_HOUR = 60 * NS_PER_MIN
@@ -29,6 +32,15 @@ def frame_of(frames: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
     if name in frames:
         return frames[name]
     return model.empty_frame(name)
+
+
+def shared(frames: Mapping[str, pd.DataFrame], key: str, kinds: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, done once for every ablation variant that sees the same sources of ``kinds``
+    when the builder runs inside an audit (its mapping offers ``shared``); a plain mapping (direct
+    calls, tests) computes it each time. For the part of a builder that reads fewer kinds than
+    the whole table does."""
+    share = getattr(frames, "shared", None)
+    return compute() if share is None else share(key, kinds, compute)
 
 
 def derived_of(frames: Mapping[str, pd.DataFrame], name: str, now: pd.Timestamp, timezone: str | None) -> pd.DataFrame:

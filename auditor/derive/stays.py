@@ -55,11 +55,27 @@ NOT_ENOUGH = "not enough data"
 
 def build_stays(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone: str | None) -> pd.DataFrame:
     """Visits plus detected stay points, each with its place, label and category."""
+    # only the categories read trips: the stays, places and labels are shared by every ablation
+    # variant that sees the same points and visits (leaving out the ride export does not move home)
+    placed = common.shared(frames, "stays:placed", ("points", "visits"), lambda: _placed_stays(frames, timezone))
+    if placed is None:
+        return common.empty("stays")
+    stays = placed.copy()
+    category = place_categories(stays, common.frame_of(frames, "trips"))
+    if "category" in stays:
+        stays["category"] = category
+    else:  # where it stood before the label was set
+        stays.insert(stays.columns.get_loc("label"), "category", category)
+    return stays
+
+
+def _placed_stays(frames: Mapping[str, pd.DataFrame], timezone: str | None) -> pd.DataFrame | None:
+    """The stays of the points and visits with their place and label, without categories (None: none)."""
     points = common.frame_of(frames, "points")
     visits = common.frame_of(frames, "visits")
     stays = merge(visits, points)
     if not len(stays):
-        return common.empty("stays")
+        return None
     stays = stays.sort_values(["start", "end"], kind="stable").reset_index(drop=True)
     local_start = common.local_ns(stays, "start", timezone)
     local_end = local_start + (common.utc_ns(stays["end"]) - common.utc_ns(stays["start"]))
@@ -67,7 +83,6 @@ def build_stays(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone:
     stays["overnight"] = nights_covered(local_start, local_end) > 0
     place = cluster(stays["lat"].to_numpy(), stays["lon"].to_numpy(), _weights(stays))
     stays["place"] = place
-    stays["category"] = place_categories(stays, common.frame_of(frames, "trips"))
     labels = label_places(stays, local_start, local_end)
     stays["label"] = labels.stay_label
     return stays

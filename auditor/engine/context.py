@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ import pandas as pd
 from auditor import model
 from auditor.dataset import local_times
 from auditor.engine import derived
+
+T = TypeVar("T")
 
 TEXT, NUMBER, TIME, BOOL, POSITION = "text", "number", "time", "bool", "position"
 NS_PER_DAY = 86_400 * 10**9
@@ -326,6 +329,11 @@ class _VariantTables(Mapping[str, pd.DataFrame]):
             if table is not None:
                 return table
         raise KeyError(name)
+
+    def shared(self, key: Hashable, kinds: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """Compute once for every variant that sees the same sources of ``kinds`` (part of a
+        builder that reads fewer kinds than its table; see ``derive.common.shared``)."""
+        return self._view.data.memo(("derived-part", key, self._view._visible_sources(kinds)), compute)  # type: ignore[return-value]
 
     def __contains__(self, name: object) -> bool:
         return name in model.KINDS or (name in derived.REGISTRY and derived.REGISTRY[name].build is not None) or (
