@@ -488,7 +488,19 @@ def _location_text(location: str | _LatLng | None) -> str | None:
 
 
 def _coordinates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
-    lat, lon = parsing.split_lat_lon_fast(texts)
+    text = parsing.arrow_strings(texts)
+    if text is not None and len(text) and text.null_count == 0:
+        # The usual case (every value a Google coordinate string): split in one RE2 pass and
+        # cast each half, skipping the filtering and fallback bookkeeping of the general helper.
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        parts = pc.extract_regex(text, parsing._FAST_LAT_LON)
+        if parts.null_count == 0:
+            return (
+                pc.cast(pc.struct_field(parts, "lat"), pa.float64()).to_numpy(zero_copy_only=False),
+                pc.cast(pc.struct_field(parts, "lon"), pa.float64()).to_numpy(zero_copy_only=False),
+            )
+    lat, lon = parsing.split_lat_lon_fast(text if text is not None else texts)
     return lat.to_numpy(), lon.to_numpy()
 
 
@@ -725,9 +737,11 @@ def _note_segments(report: ImportReport, parts: _Parts) -> None:
 def _note_raw_signals(report: ImportReport, parts: _Parts) -> None:
     """Count the raw signals without a position (a few hundred thousand at most), by kind."""
     others: list[_RawSignal] = list(compress(parts.raw_signals, ~parts.has_position))
-    activity_records = len(others) - _values(others, "activityRecord").count(None)
-    wifi_scans = len(others) - _values(others, "wifiScan").count(None)
-    unknown = sum(1 for s in others if s.activityRecord is None and s.wifiScan is None)
+    no_activity = _is_none(_values(others, "activityRecord"))
+    no_wifi = _is_none(_values(others, "wifiScan"))
+    activity_records = int((~no_activity).sum())
+    wifi_scans = int((~no_wifi).sum())
+    unknown = int((no_activity & no_wifi).sum())
     unread = [
         f"{count} {name}"
         for name, count in (
