@@ -301,7 +301,7 @@ def write(life: Life, points: Points, truth: Truth, run: Run) -> Bundle:
     broken = _broken_monzo_row(payments, life)
     bundle.add(
         monzo_name,
-        bank.monzo_csv(life, payments, 1840.00, truth, monzo_name, broken),
+        bank.monzo_csv(life, payments, 4600.00, truth, monzo_name, broken),
         "her Monzo current account in Monzo's 20-column export: local date and time of every payment, Monzo's own "
         "types and categories, the card descriptor, a running balance",
     )
