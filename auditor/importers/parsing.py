@@ -123,7 +123,10 @@ def first_present(*columns: pd.Series) -> pd.Series:
 
 
 def nullable_int(values: pd.Series | np.ndarray | list[Any]) -> pd.Series:
-    return pd.Series(pd.array(pd.to_numeric(pd.Series(values), errors="coerce").round(), dtype="Int32"))
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").round()
+    # Beyond Int32 (a damaged offset or count, infinity) is no value, not a failed file.
+    numbers = numbers.where(numbers.abs() <= 2**31 - 1)
+    return pd.Series(pd.array(numbers, dtype="Int32"))
 
 
 # --- Fast paths for columns of millions (on-device Timeline, Records.json) ------------------
