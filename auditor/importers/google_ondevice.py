@@ -63,6 +63,7 @@ skipped.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Sequence
@@ -128,10 +129,14 @@ class _Activity(msgspec.Struct, gc=False):
     topCandidate: _Candidate | None = None
 
 
+# Numbers read only as float columns default to NaN rather than None: a column without a
+# single None (JSON null) is built by np.fromiter without an intermediate list (see _floats).
+
+
 class _PathPoint(msgspec.Struct, gc=False):
     point: str | None = None
     time: str | None = None
-    durationMinutesOffsetFromStartTime: float | None = None
+    durationMinutesOffsetFromStartTime: float | None = math.nan
 
 
 class _Segment(msgspec.Struct, gc=False):
@@ -146,11 +151,11 @@ class _Segment(msgspec.Struct, gc=False):
 
 class _Position(msgspec.Struct, gc=False):
     LatLng: str | None = None
-    accuracyMeters: float | None = None
-    altitudeMeters: float | None = None
+    accuracyMeters: float | None = math.nan
+    altitudeMeters: float | None = math.nan
     source: str | None = None
     timestamp: str | None = None
-    speedMetersPerSecond: float | None = None
+    speedMetersPerSecond: float | None = math.nan
 
 
 class _RawSignal(msgspec.Struct, gc=False):
@@ -425,7 +430,11 @@ def _is_none(values: Sequence[Any]) -> np.ndarray:
 
 
 def _floats(items: Sequence[Any], name: str) -> np.ndarray:
-    return np.asarray(_values(items, name), dtype="float64")
+    """One number field of every struct as float64, NaN where absent or null."""
+    try:
+        return np.fromiter(map(attrgetter(name), items), dtype="float64", count=len(items))
+    except TypeError:  # a JSON null (None) among them: numpy reads None as NaN from a list
+        return np.asarray(_values(items, name), dtype="float64")
 
 
 @dataclass
