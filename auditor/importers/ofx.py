@@ -305,7 +305,9 @@ def _amounts(text: pd.Series) -> pd.Series:
     comma_decimal = (comma_decimal | cleaned.str.contains(r"\.\d{3},")).fillna(False)
     european = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     plain = cleaned.str.replace(",", "", regex=False)
-    return pd.to_numeric(plain.where(~comma_decimal, european), errors="coerce").astype("float64")
+    numbers = pd.to_numeric(plain.where(~comma_decimal, european), errors="coerce").astype("float64")
+    # "1e400" reads as infinity: no money moves that way, so it is unreadable like any non-number.
+    return numbers.where(np.isfinite(numbers))
 
 
 def _descriptions(names: pd.Series, memos: pd.Series) -> pd.Series:
