@@ -60,8 +60,8 @@ def build_stays(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone:
     placed = common.shared(frames, "stays:placed", ("points", "visits"), lambda: _placed_stays(frames, timezone))
     if placed is None:
         return common.empty("stays")
-    stays = placed.copy()
-    category = place_categories(stays, common.frame_of(frames, "trips"))
+    stays, said = placed[0].copy(), placed[1]
+    category = place_categories(stays, common.frame_of(frames, "trips"), said)
     if "category" in stays:
         stays["category"] = category
     else:  # where it stood before the label was set
@@ -69,8 +69,9 @@ def build_stays(frames: Mapping[str, pd.DataFrame], now: pd.Timestamp, timezone:
     return stays
 
 
-def _placed_stays(frames: Mapping[str, pd.DataFrame], timezone: str | None) -> pd.DataFrame | None:
-    """The stays of the points and visits with their place and label, without categories (None: none)."""
+def _placed_stays(frames: Mapping[str, pd.DataFrame], timezone: str | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The stays of the points and visits with their place and label, and what the stays say
+    about their places' categories (``stays_said``), without the rides' word (None: no stays)."""
     points = common.frame_of(frames, "points")
     visits = common.frame_of(frames, "visits")
     stays = merge(visits, points)
@@ -85,7 +86,7 @@ def _placed_stays(frames: Mapping[str, pd.DataFrame], timezone: str | None) -> p
     stays["place"] = place
     labels = label_places(stays, local_start, local_end)
     stays["label"] = labels.stay_label
-    return stays
+    return stays, stays_said(stays)
 
 
 # --- 1. detection ----------------------------------------------------------------------------
@@ -342,14 +343,25 @@ def _poi_name(address: pd.Series) -> pd.Series:
     return first.where(~street)
 
 
-def place_categories(stays: pd.DataFrame, trips: pd.DataFrame) -> pd.Series:
-    """Category of each stay's place: the most common category among what is said about it."""
+def _category_order() -> list[tuple[str, tuple[str, ...]]]:
     lists = common.shared_lists()
-    order = [(name[len("place_"):], terms) for name, terms in lists.items() if name.startswith("place_")]
+    return [(name[len("place_"):], terms) for name, terms in lists.items() if name.startswith("place_")]
+
+
+def stays_said(stays: pd.DataFrame) -> pd.DataFrame:
+    """The category each stay's own name, address and semantic type give its place."""
     text = (stays["name"].astype("string").fillna("") + " | " + _poi_name(stays["address"]).fillna("") + " | "
             + ("type_" + stays["semantic_type"].astype("string").str.lower()).fillna(""))
-    per_stay = common.categorise(common.words_series(text), order)
-    said = pd.DataFrame({"place": stays["place"].to_numpy(), "category": per_stay.to_numpy(dtype=object)})
+    per_stay = common.categorise(common.words_series(text), _category_order())
+    return pd.DataFrame({"place": stays["place"].to_numpy(), "category": per_stay.to_numpy(dtype=object)})
+
+
+def place_categories(stays: pd.DataFrame, trips: pd.DataFrame, said: pd.DataFrame | None = None) -> pd.Series:
+    """Category of each stay's place: the most common category among what is said about it
+    (``said``: ``stays_said(stays)``, given when already known)."""
+    order = _category_order()
+    if said is None:
+        said = stays_said(stays)
     if len(trips):
         said = pd.concat([said, _trip_categories(stays, trips, order)], ignore_index=True)
     said = said[said["category"].notna() & (said["place"] >= 0)]
