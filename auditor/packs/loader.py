@@ -250,20 +250,58 @@ def resolve_packs(refs: Iterable[str] | None, vocabulary: Vocabulary | None = No
     """
     refs = list(refs or [])
     if not refs:
-        return [load_pack(p, vocabulary=vocabulary) for p in builtin_packs()], []
-    builtin = {p: load_pack(p, vocabulary=vocabulary) for p in builtin_packs()}
+        return [_load_unchanged(p, vocabulary) for p in builtin_packs()], []
+    builtin = {p: _load_unchanged(p, vocabulary) for p in builtin_packs()}
     by_id = {lp.pack.id: lp for lp in builtin.values() if lp.pack is not None}
     out: list[LoadedPack] = []
     unknown: list[str] = []
     for ref in refs:
         path = Path(ref)
         if path.exists():
-            out.extend(load_pack(p, vocabulary=vocabulary) for p in pack_files([path]))
+            out.extend(_load_unchanged(p, vocabulary) for p in pack_files([path]))
         elif ref in by_id:
             out.append(by_id[ref])
         else:
             unknown.append(f"no pack file or built-in pack '{ref}'{did_you_mean(ref, by_id)}; built-in packs: {one_of(by_id)}")
     return out, unknown
+
+
+@dataclass
+class _Loaded:
+    """A pack loaded by ``resolve_packs``, with the files it was read from as they were then."""
+
+    files: tuple[tuple[str, int, int] | None, ...]
+    vocabulary: Vocabulary | None
+    loaded: LoadedPack
+
+
+_LOADED: dict[str, _Loaded] = {}
+
+
+def _load_unchanged(path: Path, vocabulary: Vocabulary | None) -> LoadedPack:
+    """``load_pack``, reused while the pack file and the list files it includes are unchanged
+    (path, size and modification time): an audit run again in one process (the TUI, a test
+    session, run_audit in a loop) need not parse and check every built-in pack again."""
+    key = str(path)
+    entry = _LOADED.get(key)
+    if entry is not None and entry.vocabulary is vocabulary and entry.files == _pack_files_now(path, entry.loaded):
+        return entry.loaded
+    loaded = load_pack(path, vocabulary=vocabulary)
+    _LOADED[key] = _Loaded(_pack_files_now(path, loaded), vocabulary, loaded)
+    return loaded
+
+
+def _pack_files_now(path: Path, loaded: LoadedPack) -> tuple[tuple[str, int, int] | None, ...]:
+    """The pack file and each list file it includes, as (path, size, mtime) now (None: missing)."""
+    includes = loaded.pack.include if loaded.pack is not None else []
+    files: list[tuple[str, int, int] | None] = []
+    for target in [path, *(_include_path(include, path) for include in includes)]:
+        try:
+            stat = target.stat() if target is not None else None
+        except OSError:
+            stat = None
+        files.append(None if stat is None else (str(target), stat.st_size, stat.st_mtime_ns))
+    return tuple(files)
 
 
 # --- pydantic errors -> issues ----------------------------------------------------------------------
