@@ -64,6 +64,7 @@ skipped.
 from __future__ import annotations
 
 import math
+import mmap
 import operator
 import re
 from collections.abc import Sequence
@@ -221,12 +222,13 @@ def sniff(head: Head) -> float:
 
 def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     """Read one on-device Timeline export into visits, activities and points."""
-    data = ref.read_bytes()
+    data = _file_bytes(ref)
     # A view, not a copy: the file can be a gigabyte.
-    body = memoryview(data)[len(_BOM) :] if data.startswith(_BOM) else memoryview(data)
+    start = bytes(data[:4])
+    body = memoryview(data)[len(_BOM) :] if start.startswith(_BOM) else memoryview(data)
     if _BLANK.match(data).end() == len(data):
         raise BadInput("the file is empty; expected a Timeline export (JSON)")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput("the file is UTF-16 text; a Timeline export is UTF-8 (was it re-saved by an editor?)")
     with parsing.gc_paused():
         parts = _decode(body, report)
@@ -243,6 +245,23 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     if parts.profile is not None:
         _note_frequent_places(report, parts.profile)
     return frames
+
+
+def _file_bytes(ref: FileRef) -> bytes | mmap.mmap:
+    """The file's bytes; a plain file is mapped read-only instead of read.
+
+    Reading copies the whole file (1.35 GB for 3M raw positions) into fresh memory first:
+    about 0.2 s per million points of page faults and copying before decoding starts.
+    msgspec decodes from the mapping just as well; the strings it makes are copies, so
+    nothing returned refers to the mapping.
+    """
+    if ref.members:
+        return ref.read_bytes()
+    with open(ref.path, "rb") as handle:
+        try:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # an empty file cannot be mapped, nor some special files
+            return handle.read()
 
 
 def _plural(count: int, noun: str) -> str:
