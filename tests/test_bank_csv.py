@@ -612,6 +612,48 @@ def test_a_broken_user_preset_is_reported_and_a_good_one_is_used(data_dir, tmp_p
     assert set(transactions["source"]) == {"bank:My Swiss bank"}
 
 
+SWISS_HEADER = "Buchungsdatum;Buchungstext;Belastung CHF;Gutschrift CHF;Saldo CHF"
+
+
+def swiss_preset(skip_pattern: str) -> str:
+    return (
+        "id: swiss-bank\ntitle: My Swiss bank\nsource: my own statements\n"
+        "match: {header: [Buchungsdatum, Buchungstext, Belastung CHF, Gutschrift CHF, Saldo CHF]}\n"
+        "delimiter: ';'\ndate_format: '%d.%m.%Y'\ncurrency: CHF\n"
+        "columns: {date: Buchungsdatum, description: Buchungstext, debit: Belastung CHF, credit: Gutschrift CHF, balance: Saldo CHF}\n"
+        f"skip_rows:\n  - {{column: description, pattern: '{skip_pattern}', reason: a row I skip}}\n"
+    )
+
+
+def test_a_preset_pattern_built_to_backtrack_runs_in_linear_time(tmp_path, monkeypatch):
+    """(a+)+$ against 40 a's and a '!' takes Python's re about 2^40 steps; RE2 answers at once."""
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "swiss-bank.yaml").write_text(swiss_preset("(a+)+$"), encoding="utf-8")
+    monkeypatch.setenv(bank_layout.PRESETS_ENV, str(folder))
+    statement = tmp_path / "konto.csv"
+    statement.write_text(
+        f"{SWISS_HEADER}\n01.02.2024;{'a' * 40}!;12.50;;100.00\n02.02.2024;aaaa;3.00;;97.00\n"
+        "03.02.2024;Migros;20.00;;77.00\n",
+        encoding="utf-8",
+    )
+    transactions, report = load(statement)
+    assert report.detail == "My Swiss bank (your preset swiss-bank.yaml)"
+    # The pattern still means what it says: 'aaaa' ends in a's and is skipped; the others are not.
+    assert list(transactions["description"]) == [f"{'a' * 40}!", "Migros"]
+    assert report.skipped_total == 1 and any("a row I skip" in reason for reason in report.skipped)
+
+
+def test_a_preset_pattern_re2_cannot_run_is_refused_with_its_line(tmp_path, monkeypatch):
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "swiss-bank.yaml").write_text(swiss_preset("^(?!Migros)"), encoding="utf-8")
+    monkeypatch.setenv(bank_layout.PRESETS_ENV, str(folder))
+    problems = "\n".join(bank_layout.load_presets().problems)
+    assert "swiss-bank.yaml, line 10: skip_rows[0].pattern: '^(?!Migros)' is refused" in problems
+    assert "RE2 has no lookaround: match the wider text instead" in problems
+
+
 def test_readme_documents_every_key():
     readme = (bank_layout.SHIPPED_DIR / "README.md").read_text(encoding="utf-8")
     keys = (*bank_layout.TOP_KEYS, "file", *bank_layout.MATCH_KEYS, *bank_layout.COLUMN_FIELDS, "out", "in")
@@ -633,13 +675,11 @@ def test_fifty_thousand_rows_load_fast_and_keep_their_lines(tmp_path):
     header = '"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Beguenstigter/Zahlungspflichtiger";"Kontonummer";"BLZ";"Betrag";"Waehrung";"Info"'
     file = tmp_path / "big-umsatz.CSV"
     file.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode("cp1252"))
-    started = time.perf_counter()
+    # How fast is bench/bank_bench.py's business; here every row must arrive with its line.
     transactions, report = load(file)
-    elapsed = time.perf_counter() - started
     assert len(transactions) == n and report.skipped_total == 0
     assert transactions["record"].iloc[-1] == n + 1
     assert transactions["amount"].iloc[1] == float(amounts[1].replace(",", ".")) < 0
-    assert elapsed < 3.0, f"{elapsed:.2f}s for {n} rows"
 
 
 # --- Optional keys: timezone, time column, fee, keep_if, account from file name or preamble ------

@@ -36,7 +36,6 @@ or declare them UTC (Monzo 2018's ``+0000``: local time then comes from ``--time
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -61,6 +60,7 @@ from auditor.importers.bank_table import (
 )
 from auditor.importers.base import HEAD_BYTES, BadInput, FileRef, Head, Importer, ImportReport, frame
 from auditor.importers.parsing import iso_offsets_minutes, out_of_range
+from auditor.safe_regex import compile_regex, search_mask
 
 IMPORTER_ID = "bank-csv"
 GENERIC_THRESHOLD = 0.6  # below this the generic detector's guess is not loaded
@@ -355,8 +355,8 @@ def read_statement(
 def _footer_start(text: str, start: int, layout: Layout, report: ImportReport) -> int:
     if layout.footer is None:
         return len(text)
-    pattern = re.compile(layout.footer.pattern, layout.footer.flags | re.MULTILINE)
-    found = pattern.search(text, start)
+    # The layout's pattern again, with ^ and $ at every line (RE2, like every preset pattern).
+    found = compile_regex(layout.footer.pattern, multiline=True).search(text, start)
     if found is None:
         return len(text)
     cut = text.rfind("\n", start, found.start()) + 1 if found.start() > start else start
@@ -391,10 +391,7 @@ def _drop_repeated_headers(rows: _Rows) -> None:
 def _apply_row_rules(rows: _Rows) -> None:
     for rule in rows.layout.skip_rows:
         values = rows.rule_column(rule.column)
-        matches = values.str.contains(rule.pattern.pattern, regex=True, flags=rule.pattern.flags).fillna(
-            False
-        )
-        rows.drop(matches.to_numpy(dtype=bool), rule.reason)
+        rows.drop(search_mask(values, rule.pattern), rule.reason)
     keep_if = rows.layout.keep_if
     if keep_if is not None:
         values = rows.rule_column(keep_if.column)
@@ -634,10 +631,10 @@ def _account_and_source(
     if how == "filename":
         label = PurePosixPath(ref.name).stem
     elif how.startswith("filename:"):
-        found = re.search(how[len("filename:") :], ref.name)
+        found = compile_regex(how[len("filename:") :]).search(ref.name)
         label = found.group(1) if found else None
     elif how.startswith("preamble:"):
-        found = re.search(how[len("preamble:") :], location.preamble, re.MULTILINE)
+        found = compile_regex(how[len("preamble:") :], multiline=True).search(location.preamble)
         label = found.group(1).strip() if found else None
     if label:
         if account is None:

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from auditor.safe_regex import SafePattern, compile_regex
+
 SHIPPED_DIR = Path(__file__).resolve().parent / "bank_presets"
 USER_DIR = Path("~/.config/auditor/bank_presets")
 PRESETS_ENV = "AUDITOR_BANK_PRESETS"
@@ -74,7 +76,7 @@ class RowRule:
     """A ``skip_rows`` entry: rows whose value matches are not transactions."""
 
     column: ColumnRef
-    pattern: re.Pattern[str]
+    pattern: SafePattern
     reason: str
 
 
@@ -101,8 +103,8 @@ class Layout:
     time_format: str | None = None
     header: tuple[str, ...] | None = None
     headerless_columns: int | None = None
-    headerless_patterns: Mapping[int, re.Pattern[str]] = field(default_factory=dict)
-    filename: re.Pattern[str] | None = None
+    headerless_patterns: Mapping[int, SafePattern] = field(default_factory=dict)
+    filename: SafePattern | None = None
     encodings: tuple[str, ...] = DEFAULT_ENCODINGS
     delimiter: str = ","
     decimal: str = "."
@@ -112,7 +114,7 @@ class Layout:
     sign: str = "as_is"
     skip_rows: tuple[RowRule, ...] = ()
     keep_if: KeepIf | None = None
-    footer: re.Pattern[str] | None = None
+    footer: SafePattern | None = None
     account: str | None = None  # "from_column", "filename[:regex]", "preamble:regex"
     file_glob: str | None = None  # mapping files only
     country: str = ""
@@ -297,16 +299,17 @@ def _choice(
     return str(value)
 
 
-def _regex(value: Any, path: tuple[str, ...], problems: _Problems) -> re.Pattern[str] | None:
+def _regex(value: Any, path: tuple[str, ...], problems: _Problems) -> SafePattern | None:
     if value is None:
         return None
     if not isinstance(value, str):
         problems.add(path, f"expected a regular expression as text, got {type(value).__name__}")
         return None
     try:
-        return re.compile(value)
-    except re.error as error:
-        problems.add(path, f"'{value}' is not a valid regular expression ({error})")
+        # RE2, not Python's re: a preset may come from a stranger, and RE2 cannot backtrack.
+        return compile_regex(value)
+    except ValueError as error:
+        problems.add(path, f"'{value}' is refused: {error}")
         return None
 
 
@@ -322,7 +325,7 @@ def _column_ref(value: Any, path: tuple[str, ...], problems: _Problems) -> Colum
 
 def _match(value: Any, problems: _Problems, required: bool):
     header = headerless_columns = filename = None
-    patterns: dict[int, re.Pattern[str]] = {}
+    patterns: dict[int, SafePattern] = {}
     if value is None:
         if required:
             problems.add(("match",), "is required: give match.header (column names) or match.headerless")
@@ -351,7 +354,7 @@ def _match(value: Any, problems: _Problems, required: bool):
     return header, headerless_columns, patterns, filename
 
 
-def _headerless(value: Any, problems: _Problems) -> tuple[int | None, dict[int, re.Pattern[str]]]:
+def _headerless(value: Any, problems: _Problems) -> tuple[int | None, dict[int, SafePattern]]:
     path = ("match", "headerless")
     if not isinstance(value, dict):
         problems.add(path, "expected {columns: N, patterns: {index: regex}}")
@@ -361,7 +364,7 @@ def _headerless(value: Any, problems: _Problems) -> tuple[int | None, dict[int, 
     if isinstance(count, bool) or not isinstance(count, int) or count < 2:
         problems.add((*path, "columns"), "expected the number of columns (2 or more)")
         count = None
-    patterns: dict[int, re.Pattern[str]] = {}
+    patterns: dict[int, SafePattern] = {}
     raw = value.get("patterns") or {}
     if not isinstance(raw, dict) or not raw:
         problems.add(
