@@ -6,7 +6,6 @@ import argparse
 import csv
 import io
 import json
-import time
 import zipfile
 from datetime import date
 
@@ -216,11 +215,9 @@ def test_a_short_decade_run_writes_valid_records_json():
 
 
 @pytest.mark.slow
-def test_the_decade_persona_reaches_benchmark_size_within_a_minute(tmp_path):
-    started = time.perf_counter()
+def test_the_decade_persona_reaches_benchmark_size(tmp_path):
+    # How long it takes is bench/e2e_bench.py's to measure (it generates the persona), not a test's.
     written = generate.write(tmp_path, "decade")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"the decade persona took {elapsed:.0f} s"
     truth = json.loads((tmp_path / "truth.json").read_text())
     assert truth["first_day"] == "2014-03-01"
     takeout = next(p for p in written if p.name.startswith("takeout-"))
