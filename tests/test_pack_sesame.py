@@ -41,10 +41,6 @@ GAPS = {
 NOT_FOUND = {
     (
         "gig-driver",
-        "late-night-spending",
-    ): "the Chase CSVs carry dates only, so the hour of a payment is unknown: the rule abstains",
-    (
-        "gig-driver",
         "home-location",
     ): "Sesame reads home only with a workplace (home-and-work-known); a driver has none",
 }

@@ -116,8 +116,6 @@ EXPECTED_GAPS: dict[tuple[str, str, str, str], tuple[str, bool]] = {
         ("the drive to the 2 am food stop is read as late-night driving, not as spending", True),
     ("gig-driver", "late-night-spending", "Timeline.json", "visits"):
         ("the 2 am stop is a visit with a place id only (the on-device export names no place), so nothing says it is food", True),
-    ("gig-driver", "late-night-spending", "trips_data-0.csv", "trips"):
-        ("late rides are read as nightlife, not as spending", True),
     ("gig-driver", "nightlife", "Timeline.json", "visits"):
         ("the bar is a visit with a place id only; the on-device export names no place", True),
     ("comfortable-commuter", "nightlife", "location-history.json", "visits"):

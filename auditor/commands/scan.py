@@ -61,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
         errors.print(f"[bold red]auditor:[/] {escape(problem)}")
         return EXIT_USAGE
     paths = list(args.paths) or [resources.persona_dir()]
+    # A shipped persona's exports are read in the zone its person lived in, as report, compare
+    # and the app do; without it a Chicago driver's 1 am rides were judged at 7 am UTC.
+    timezone = args.timezone or resources.persona_timezone(paths)
     try:
-        result = run_audit(paths, args.packs, args.as_of, args.timezone, ablation=not args.no_ablation,
+        result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation,
                            cache=cache_command.from_args(args))  # fmt: skip
     except PathNotFound as missing:
         errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
