@@ -80,7 +80,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
-from auditor.importers import parsing
+from auditor.importers import json_pieces, parsing
 from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, frame
 
 IMPORTER_ID = "google-ondevice"
@@ -231,7 +231,7 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput("the file is UTF-16 text; a Timeline export is UTF-8 (was it re-saved by an editor?)")
     with parsing.gc_paused():
-        parts = _decode(body, report)
+        parts = _decode_in_pieces(ref, data, body, report) or _decode(body, report)
     del body, data
     _describe_variant(report, parts)
     times = _segment_times(parts.segments, zulu_is_local=parts.android)
@@ -298,11 +298,24 @@ class _Parts:
     raw_signals: list[_RawSignal]
     raw_records: np.ndarray
     profile: _Profile | None
+    # rawSignals already read in pieces by worker processes (see _decode_in_pieces), if so.
+    raw_pieces: list[_RawPiece] | None = None
 
     def __post_init__(self) -> None:
-        # Every raw signal's position (None for the other kinds), read once for all users.
-        self.positions: list[_Position | None] = _values(self.raw_signals, "position")
-        self.has_position = ~_is_none(self.positions)
+        self._raw: _RawRead | None = None
+
+    def raw(self, report: ImportReport | _SkipLog) -> _RawRead:
+        """The raw positions' columns and the other signals' counts, read once.
+
+        Read here from ``raw_signals``, or merged from the pieces, whose skips are counted
+        now, where reading them here would have counted them.
+        """
+        if self._raw is None:
+            if self.raw_pieces is None:
+                self._raw = _read_raw_signals(self.raw_signals, self.raw_records, report)
+            else:
+                self._raw = _merge_raw_reads(self.raw_pieces, report)
+        return self._raw
 
 
 def _numbered(items: list[Any]) -> tuple[list[Any], np.ndarray]:
@@ -396,7 +409,7 @@ def _decode_part(
 
 
 def _decode_each(
-    raws: Sequence[msgspec.Raw], item: type, what: str, report: ImportReport
+    raws: Sequence[msgspec.Raw], item: type, what: str, report: ImportReport | _SkipLog
 ) -> tuple[list[Any], np.ndarray]:
     """Decode records one by one; a malformed one is skipped with msgspec's account of why."""
     decoder = msgspec.json.Decoder(item, strict=False)
@@ -421,22 +434,212 @@ def _is_segment(segment: _Segment) -> bool:
     )
 
 
+# --- Decoding rawSignals in pieces, on several processes ------------------------------------
+
+# Below this many bytes of rawSignals (about 100,000 raw positions) one process reads the file:
+# a worker's start-up (a fork server importing pandas and pyarrow) costs about 0.5 s of CPU.
+PIECES_MIN_BYTES = 48_000_000
+# The calling process's share of rawSignals: less than a worker's, since it also decodes
+# the segments and builds the visits, activities and path points while the workers run.
+CALLER_SHARE = 1.1
+_RAW_SIGNALS = msgspec.json.Decoder(list[_RawSignal], strict=False)
+_RAW_KEY = b'"rawSignals"'
+_PROFILE_KEY = b'"userLocationProfile"'
+
+
+class _SkipLog:
+    """Skips counted in a worker, kept in order so the caller counts them as one process would."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[np.ndarray, str]] = []
+
+    def skip(self, record: int, reason: str) -> None:
+        self.events.append((np.array([record], dtype=np.int64), reason))
+
+    def skip_many(self, records: np.ndarray, reason: str) -> None:
+        self.events.append((np.asarray(records, dtype=np.int64), reason))
+
+    def take(self) -> list[tuple[np.ndarray, str]]:
+        events, self.events = self.events, []
+        return events
+
+
+@dataclass
+class _RawPiece:
+    """One run of rawSignals read apart; record numbers count from the piece's first item."""
+
+    items: int
+    decode_skips: list[tuple[np.ndarray, str]]
+    read: _RawRead
+    read_skips: list[tuple[np.ndarray, str]]
+
+
+def _raw_piece(path: str, low: int, high: int) -> _RawPiece | None:
+    """Decode and read the raw signals in bytes ``low:high`` of the file; None if it is not JSON.
+
+    Runs in a worker process (and in the caller for the first piece); everything returned
+    is numpy, pandas or plain data, cheap to send back.
+    """
+    log = _SkipLog()
+    with parsing.gc_paused():
+        try:
+            with json_pieces.piece_of(path, low, high) as piece:
+                try:
+                    signals: list[_RawSignal] = _RAW_SIGNALS.decode(piece)
+                    items = len(signals)
+                    records = np.arange(items, dtype=np.int64)
+                except msgspec.ValidationError:
+                    raws = msgspec.json.decode(piece, type=list[msgspec.Raw])
+                    items = len(raws)
+                    # Decoded copies: the Raw views must not outlive the mapping.
+                    signals, records = _decode_each(raws, _RawSignal, "raw signal", log)
+                    del raws
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # Not JSON (or cut at a comma inside a nested object): the caller reads the whole
+            # file in one process, which finds the same problem and words it as usual.
+            return None
+        decode_skips = log.take()
+        read = _read_raw_signals(signals, records, log)
+        del signals
+    return _RawPiece(items, decode_skips, read, log.take())
+
+
+def _shifted(events: list[tuple[np.ndarray, str]], by: int) -> list[tuple[np.ndarray, str]]:
+    return [(records + by, reason) for records, reason in events]
+
+
+def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog) -> _RawRead:
+    """The pieces' reads as one: skips counted call by call, columns in file order.
+
+    Every piece that held positions made the same drop calls in the same order, so the
+    i-th calls of all pieces together are the one call a single process would have made.
+    """
+    starts = np.cumsum([0] + [p.items for p in pieces[:-1]])
+    columns: list[dict[str, Any] | None] = []
+    calls: list[list[tuple[np.ndarray, str]]] = []
+    for piece, start in zip(pieces, starts.tolist()):
+        (piece_columns,) = piece.read.columns
+        if piece_columns is None:
+            continue
+        piece_columns["record"] = piece_columns["record"] + start
+        columns.append(piece_columns)
+        calls.append(_shifted(piece.read_skips, start))
+    for same_call in zip(*calls):
+        report.skip_many(np.concatenate([records for records, _ in same_call]), same_call[0][1])
+    return _RawRead(
+        columns,
+        activity_records=sum(p.read.activity_records for p in pieces),
+        wifi_scans=sum(p.read.wifi_scans for p in pieces),
+        unknown=sum(p.read.unknown for p in pieces),
+    )
+
+
+def _raw_signals_span(data: Any, body_start: int) -> tuple[int, int] | None:
+    """Where the top-level rawSignals array lies: its ``[`` and one past its ``]``; or None.
+
+    Found by searching bytes, not parsing: the caller proves the find right by decoding
+    the rest of the file with an empty array in its place (see _decode_in_pieces).
+    """
+    key = data.find(_RAW_KEY, body_start)
+    # A quote after a backslash would be inside a string, not the key's own.
+    if key <= body_start or data[key - 1] == ord("\\"):
+        return None
+    colon = json_pieces.skip_whitespace(data, key + len(_RAW_KEY))
+    if data[colon : colon + 1] != b":":
+        return None
+    start = json_pieces.skip_whitespace(data, colon + 1)
+    if data[start : start + 1] != b"[":
+        return None
+    # The array's end is searched from the file's end: a real export ends with rawSignals
+    # or with a small userLocationProfile after it.
+    brace = data.rfind(b"}")
+    if brace < start or json_pieces.skip_whitespace(data, brace + 1) != len(data):
+        return None
+    close = _last_before_whitespace(data, start, brace)
+    if data[close : close + 1] != b"]":
+        profile = data.rfind(_PROFILE_KEY, start)
+        if profile < 0:
+            return None
+        comma = _last_before_whitespace(data, start, profile)
+        close = _last_before_whitespace(data, start, comma)
+        if data[comma : comma + 1] != b"," or data[close : close + 1] != b"]":
+            return None
+    if close <= start or data.find(_RAW_KEY, close) >= 0:
+        return None
+    return start, close + 1
+
+
+def _last_before_whitespace(data: Any, start: int, end: int) -> int:
+    """The position of the last byte before ``end`` (and after ``start``) that is not whitespace."""
+    position = end - 1
+    while position > start and data[position] in b" \t\r\n":
+        position -= 1
+    return position
+
+
+def _decode_in_pieces(ref: FileRef, data: Any, body: memoryview, report: ImportReport) -> _Parts | None:
+    """An Android file with a large rawSignals decoded on several processes; None to decode it in one.
+
+    The rest of the file is decoded here with ``[]`` in place of rawSignals, while workers
+    decode the array's pieces. If that rest is an Android Timeline whose rawSignals is that
+    empty array and every piece is a JSON array, the whole file is exactly those pieces put
+    back (json_pieces explains why), and the result is the one-process result. Anything
+    else (a zip member, a small file, the iOS layout, broken JSON or a segment of the wrong
+    shape) returns None and the file is decoded in one process, which words any problem.
+    """
+    processes = json_pieces.budget()
+    if ref.members or processes < 2 or len(data) < PIECES_MIN_BYTES or data[:1] == b"[":
+        return None
+    body_start = len(data) - len(body)
+    span = _raw_signals_span(data, body_start)
+    if span is None or span[1] - span[0] < PIECES_MIN_BYTES:
+        return None
+    start, end = span
+    processes = min(processes, (end - start) // (PIECES_MIN_BYTES // 2))
+    worker_share = (1 - CALLER_SHARE / processes) / (processes - 1)
+    cuts = json_pieces.element_cuts(data, start, end, [CALLER_SHARE / processes] + [worker_share] * (processes - 1))
+    if len(cuts) < 2:
+        return None
+    rest = b"".join((bytes(data[body_start : start + 1]), bytes(data[end - 1 :])))
+    try:
+        pieces = json_pieces.map_pieces(
+            _raw_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__]
+        )
+        whole = _WHOLE.decode(rest)
+    except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
+        return None
+    if not isinstance(whole, _Android) or whole.rawSignals != [] or any(p is None for p in pieces):
+        return None
+    for piece, first in zip(pieces, np.cumsum([0] + [p.items for p in pieces[:-1]]).tolist()):
+        for records, reason in _shifted(piece.decode_skips, first):
+            report.skip_many(records, reason)
+    parts = _Parts(
+        True,
+        *_numbered(whole.semanticSegments or []),
+        *_numbered([]),
+        whole.userLocationProfile or None,
+        raw_pieces=pieces,
+    )
+    return parts
+
+
 # --- Shared column work -------------------------------------------------------------------
 
 
 class _Sieve:
     """Rows still kept, and the skips counted against the report: one reason per row."""
 
-    def __init__(self, report: ImportReport, records: np.ndarray):
+    def __init__(self, report: ImportReport | _SkipLog, records: np.ndarray):
         self.report = report
         self.records = records
         self.kept = np.ones(len(records), dtype=bool)
 
     def drop(self, condition: np.ndarray, reason: str) -> None:
         bad = condition & self.kept
-        if bad.any():
-            self.report.skip_many(self.records[bad], reason)
-            self.kept &= ~bad
+        # Called even when nothing is dropped (the report ignores an empty call) so that the
+        # logs of pieces read apart hold the same calls in the same order (see _SkipLog).
+        self.report.skip_many(self.records[bad], reason)
+        self.kept &= ~bad
 
 
 def _values(items: Sequence[Any], name: str) -> list[Any]:
@@ -641,7 +844,8 @@ def _activities(ref: FileRef, report: ImportReport, parts: _Parts, times: _Segme
 
 
 def _points(ref: FileRef, report: ImportReport, parts: _Parts, times: _SegmentTimes) -> pd.DataFrame:
-    pieces = [p for p in (_path_points(report, parts, times), _raw_points(report, parts)) if p is not None]
+    path = _path_points(report, parts, times)
+    pieces = [p for p in (path, *parts.raw(report).columns) if p is not None]
     if not pieces:
         return _empty("points", ref)
     joined = {name: _concat([p[name] for p in pieces]) for name in pieces[0]}
@@ -719,17 +923,15 @@ def _path_points(report: ImportReport, parts: _Parts, times: _SegmentTimes) -> d
     }
 
 
-def _raw_points(report: ImportReport, parts: _Parts) -> dict[str, Any] | None:
+def _raw_points(
+    report: ImportReport | _SkipLog, positions: list[_Position], records: np.ndarray
+) -> dict[str, Any]:
     """rawSignals positions: the device's own fixes."""
-    has_position = parts.has_position
-    if not has_position.any():
-        return None
-    positions: list[_Position] = list(compress(parts.positions, has_position))
     texts = parsing.arrow_strings(_values(positions, "LatLng"))
     stamps = parsing.arrow_strings(_values(positions, "timestamp"))
     lat, lon = _coordinates(texts)
     when = _parse_times(stamps, stamps.is_null().to_numpy(zero_copy_only=False))
-    sieve = _Sieve(report, parts.raw_records[has_position])
+    sieve = _Sieve(report, records)
     _drop_bad_times(sieve, when, "raw position timestamp")
     _drop_bad_place(
         sieve, texts.is_null().to_numpy(zero_copy_only=False), lat, lon, "raw position LatLng", required=True
@@ -748,6 +950,36 @@ def _raw_points(report: ImportReport, parts: _Parts) -> dict[str, Any] | None:
     }
 
 
+@dataclass
+class _RawRead:
+    """What rawSignals became: raw point columns (one set per piece) and the other kinds' counts."""
+
+    columns: list[dict[str, Any] | None]
+    activity_records: int
+    wifi_scans: int
+    unknown: int
+
+
+def _read_raw_signals(
+    raw_signals: list[_RawSignal], records: np.ndarray, report: ImportReport | _SkipLog
+) -> _RawRead:
+    positions: list[_Position | None] = _values(raw_signals, "position")
+    has_position = ~_is_none(positions)
+    columns = None
+    if has_position.any():
+        columns = _raw_points(report, list(compress(positions, has_position)), records[has_position])
+    # The signals without a position (a few hundred thousand at most), by kind.
+    others: list[_RawSignal] = list(compress(raw_signals, ~has_position))
+    no_activity = _is_none(_values(others, "activityRecord"))
+    no_wifi = _is_none(_values(others, "wifiScan"))
+    return _RawRead(
+        [columns],
+        activity_records=int((~no_activity).sum()),
+        wifi_scans=int((~no_wifi).sum()),
+        unknown=int((no_activity & no_wifi).sum()),
+    )
+
+
 # --- Notes on what is not turned into rows ------------------------------------------------
 
 
@@ -763,19 +995,14 @@ def _note_segments(report: ImportReport, parts: _Parts) -> None:
 
 
 def _note_raw_signals(report: ImportReport, parts: _Parts) -> None:
-    """Count the raw signals without a position (a few hundred thousand at most), by kind."""
-    others: list[_RawSignal] = list(compress(parts.raw_signals, ~parts.has_position))
-    no_activity = _is_none(_values(others, "activityRecord"))
-    no_wifi = _is_none(_values(others, "wifiScan"))
-    activity_records = int((~no_activity).sum())
-    wifi_scans = int((~no_wifi).sum())
-    unknown = int((no_activity & no_wifi).sum())
+    """Count the raw signals without a position, by kind."""
+    raw = parts.raw(report)
     unread = [
         f"{count} {name}"
         for name, count in (
-            ("activityRecord (activity guesses)", activity_records),
-            ("wifiScan (nearby access points)", wifi_scans),
-            ("of another kind", unknown),
+            ("activityRecord (activity guesses)", raw.activity_records),
+            ("wifiScan (nearby access points)", raw.wifi_scans),
+            ("of another kind", raw.unknown),
         )
         if count
     ]

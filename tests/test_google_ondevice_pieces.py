@@ -1,0 +1,202 @@
+"""The Android Timeline's rawSignals decoded in pieces on several processes.
+
+A large rawSignals array is cut between elements and its pieces are read by worker
+processes (auditor/importers/json_pieces.py). Whatever the cut, the frames and the report
+must be exactly those of one process: the same rows, record numbers, skip reasons in the
+same order, notes and errors. The files are bench/ondevice_bench.py's generator at a small
+size, with records broken on purpose in different pieces; the threshold is lowered so that
+a 2 MB file is cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+from pathlib import Path
+
+import msgspec
+import pandas as pd
+import pytest
+
+from auditor.dataset import import_file
+from auditor.importers import google_ondevice, json_pieces
+from auditor.importers.base import FileRef
+
+REPO = Path(__file__).resolve().parent.parent
+POSITIONS = 4_000
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("ondevice_bench", REPO / "bench" / "ondevice_bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def android_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ondevice-pieces") / "Timeline.json"
+    _bench().generate_android(path, POSITIONS, seed=11)
+    return path.read_text(encoding="utf-8")
+
+
+def _replace_nth(text: str, old: str, new: str, n: int) -> str:
+    """``text`` with the n-th (1-based) occurrence of ``old`` replaced."""
+    at = -1
+    for _ in range(n):
+        at = text.index(old, at + 1)
+    return text[:at] + new + text[at + len(old) :]
+
+
+def _one_process(path: Path, monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as patch:
+        patch.setenv("AUDITOR_WORKERS", "1")
+        return import_file(FileRef(path), google_ondevice.IMPORTERS[0])
+
+
+class _Spy:
+    """Records the pieces each load was cut into (their item counts)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.items: list[list[int]] = []
+        merge = google_ondevice._merge_raw_reads
+
+        def spy(pieces, report):
+            self.items.append([piece.items for piece in pieces])
+            return merge(pieces, report)
+
+        monkeypatch.setattr(google_ondevice, "_merge_raw_reads", spy)
+
+
+def _in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, workers: int = 2):
+    monkeypatch.setattr(google_ondevice, "PIECES_MIN_BYTES", 100_000)
+    monkeypatch.setenv("AUDITOR_WORKERS", str(workers))
+    return import_file(FileRef(path), google_ondevice.IMPORTERS[0])
+
+
+def _assert_identical(one, pieces) -> None:
+    (one_frames, one_report), (piece_frames, piece_report) = one, pieces
+    assert one_frames.keys() == piece_frames.keys()
+    for kind in one_frames:
+        pd.testing.assert_frame_equal(piece_frames[kind], one_frames[kind], check_exact=True)
+    assert dataclasses.asdict(piece_report) == dataclasses.asdict(one_report)
+    assert list(piece_report.skipped) == list(one_report.skipped)
+
+
+def _piece_of(record: int, items: list[int]) -> int:
+    end = 0
+    for number, count in enumerate(items):
+        end += count
+        if record < end:
+            return number
+    raise AssertionError(f"record {record} is beyond the pieces {items}")
+
+
+def test_clean_file_in_pieces_equals_one_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "Timeline.json"
+    path.write_text(android_text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    pieces = _in_pieces(path, monkeypatch, workers=3)
+    assert [len(items) for items in spy.items] == [3]
+    assert sum(spy.items[0]) == len(json.loads(android_text)["rawSignals"])
+    _assert_identical(one, pieces)
+    assert one[1].error is None and len(one[0]["points"]) > POSITIONS
+
+
+def test_broken_records_in_different_pieces_are_skipped_as_by_one_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Wrong shapes (decoded record by record in their piece) and bad values (dropped by the
+    # column checks), early and late in rawSignals, so that both pieces have some.
+    text = _replace_nth(android_text, '"accuracyMeters": ', '"accuracyMeters": "far", "x": ', 40)
+    text = _replace_nth(text, '"accuracyMeters": ', '"accuracyMeters": [1], "x": ', POSITIONS - 30)
+    text = _replace_nth(text, '"timestamp": "2019', '"timestamp": "garbage', 60)
+    text = _replace_nth(text, '"timestamp": "2019', '"timestamp": "garbage', POSITIONS - 50)
+    text = _replace_nth(text, '"LatLng": "', '"LatLngX": "', POSITIONS - 10)
+    text = _replace_nth(text, '"speedMetersPerSecond": ', '"speedMetersPerSecond": null, "y": ', 2000)
+    path = tmp_path / "Timeline.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    pieces = _in_pieces(path, monkeypatch)
+    _assert_identical(one, pieces)
+    (items,) = spy.items
+    skipped: dict[str, list[int]] = {}
+    for group in one[1].skipped.values():
+        skipped.setdefault(group.reason.split(" (")[0], []).extend(group.records)
+    shape = skipped["raw signal is not in the expected shape"]
+    times = skipped["raw position timestamp is not an ISO 8601 time"]
+    assert len(shape) == 2 and len(times) == 2
+    assert {_piece_of(r, items) for r in shape} == {0, 1}
+    assert {_piece_of(r, items) for r in times} == {0, 1}
+    assert "raw position LatLng is missing" in skipped
+
+
+def test_broken_json_in_a_later_piece_is_the_usual_error(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _replace_nth(android_text, '"source": "', '"source": ,"', 1900)
+    path = tmp_path / "Timeline.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    pieces = _in_pieces(path, monkeypatch)
+    assert one[1].error.startswith("the JSON is invalid")
+    _assert_identical(one, pieces)
+
+
+def test_a_segment_of_the_wrong_shape_falls_back_to_one_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _replace_nth(android_text, '"distanceMeters": ', '"distanceMeters": "far", "y": ', 2)
+    path = tmp_path / "Timeline.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    pieces = _in_pieces(path, monkeypatch)
+    assert spy.items == []
+    assert any("segment is not in the expected shape" in reason for reason in one[1].skipped)
+    _assert_identical(one, pieces)
+
+
+def test_compact_file_gives_the_same_result(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "Timeline.json"
+    compact = json.dumps(json.loads(android_text), separators=(",", ":"), ensure_ascii=False)
+    path.write_text(compact, encoding="utf-8")
+    _assert_identical(_one_process(path, monkeypatch), _in_pieces(path, monkeypatch))
+
+
+def test_one_worker_budget_starts_no_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "Timeline.json"
+    path.write_text(android_text, encoding="utf-8")
+    started: list[int] = []
+    monkeypatch.setattr(json_pieces, "pool", lambda *args: started.append(1))
+    frames, report = _in_pieces(path, monkeypatch, workers=1)
+    assert started == [] and report.error is None and len(frames["points"]) > POSITIONS
+
+
+@pytest.mark.parametrize("shares", [[0.5, 0.5], [0.2, 0.3, 0.5], [0.9, 0.1], [0.01, 0.99]])
+def test_cuts_fall_between_elements_or_the_pieces_do_not_decode(shares: list[float]) -> None:
+    items = [{"a": [{"b": "},{"}, {"c": i}], "d": {"e": "x"}} for i in range(50)]
+    for text in (json.dumps(items), json.dumps(items, indent=2), json.dumps(items, separators=(",", ":"))):
+        data = text.encode()
+        cuts = json_pieces.element_cuts(data, 0, len(data), shares)
+        assert cuts[0][0] == 1 and cuts[-1][1] == len(data) - 1
+        try:
+            decoded = [msgspec.json.decode(b"[" + data[low:high] + b"]") for low, high in cuts]
+        except msgspec.DecodeError:
+            continue  # a cut inside a nested object: the importer reads the file in one process
+        assert [item for piece in decoded for item in piece] == items
+        if "\n" in text:
+            assert len(cuts) == len(shares)  # pretty-printed: cut at the elements' own indentation
+
+
+def test_empty_array_has_no_pieces() -> None:
+    assert json_pieces.element_cuts(b"[ \n ]", 0, 5, [0.5, 0.5]) == []
