@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor import model
+from auditor import audit_cache, model
 from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
 from auditor.engine.compile import evaluate_pack
@@ -92,13 +92,19 @@ def run_audit(
     Packs with errors are not evaluated; their issues are in ``skipped_packs``. With a
     ``cache`` (:class:`auditor.cache.ParseCache`), files parsed before are read back from it.
     """
-    if dataset is None:
-        dataset = load_dataset(list(paths), on_file=on_file, cache=cache)
+    store = None
+    if dataset is None and cache is not None:
+        # the same inputs as a run before: the merged dataset and its derived tables come back whole
+        dataset = audit_cache.load_dataset(list(paths), cache, on_file=on_file)
+        store = audit_cache.DerivedStore.for_audit(cache, _clock(now, dataset), timezone)
+    elif dataset is None:
+        dataset = load_dataset(list(paths), on_file=on_file)
     loaded, unknown = _packs(packs, vocabulary)
     clock = _clock(now, dataset)
     # derive: derived tables (stays, places, recurring payments) are computed on first use
-    # and cached per audit and per ablation variant (auditor.engine.derived).
-    data = AuditData(dataset.frames, now=clock, timezone=timezone)
+    # and cached per audit and per ablation variant (auditor.engine.derived), and kept in
+    # the cache's store when there is one.
+    data = AuditData(dataset.frames, now=clock, timezone=timezone, store=store)
     results: list[PackResult] = []
     skipped: list[LoadedPack] = []
     for pack in loaded:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -110,6 +110,18 @@ class Variant:
 EVERYTHING = Variant()
 
 
+class DerivedTableStore(Protocol):
+    """Where derived tables built before can be found again (:class:`auditor.audit_cache.DerivedStore`).
+
+    ``inputs`` names the sources of each kind the builder read; a table is only ever
+    asked for with the clock, time zone and dataset it was built from.
+    """
+
+    def get(self, name: str, inputs: Hashable) -> pd.DataFrame | None: ...
+
+    def put(self, name: str, inputs: Hashable, frame: pd.DataFrame) -> None: ...
+
+
 class Clock:
     """Time parts of one time column, computed once and only when asked for.
 
@@ -194,6 +206,7 @@ class AuditData:
         now: pd.Timestamp,
         timezone: str | None = None,
         derived_tables: Mapping[str, pd.DataFrame] | None = None,
+        store: DerivedTableStore | None = None,
     ):
         self.frames = {kind: frames.get(kind, model.empty_frame(kind)) for kind in model.KIND_NAMES}
         for name, frame in frames.items():
@@ -205,6 +218,7 @@ class AuditData:
             name: derived.conform(name, frame) if name in derived.REGISTRY else frame
             for name, frame in (derived_tables or {}).items()
         }
+        self.store = store
         self._shared: dict[Hashable, object] = {}
         self._per_variant: dict[Hashable, dict[Hashable, object]] = {}
 
@@ -273,8 +287,18 @@ class View:
         # variants that see the same sources of the kinds a table reads share it: leaving out a
         # bank account does not change where the person slept
         inputs = self._visible_sources(spec.reads or model.KIND_NAMES)
-        return self.data.memo(("derived-from", name, inputs),
-                              lambda: derived.conform(name, build(_VariantTables(self), self.now, self.timezone)))
+
+        def built() -> pd.DataFrame:
+            store = self.data.store
+            kept = store.get(name, inputs) if store is not None else None
+            if kept is not None:
+                return kept
+            table = derived.conform(name, build(_VariantTables(self), self.now, self.timezone))
+            if store is not None:
+                store.put(name, inputs, table)
+            return table
+
+        return self.data.memo(("derived-from", name, inputs), built)
 
     def _visible_sources(self, kinds: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...]:
         """The sources of each kind this variant sees."""
