@@ -271,6 +271,8 @@ def parse_amounts(values: pd.Series, decimal: str) -> Amounts:
         values_rest, currency_rest = _parse_decorated(text[rest], decimal)
         result[rest] = values_rest
         currency[rest] = currency_rest
+    # Hundreds of digits parse as infinity: no statement holds such money, so it is no number.
+    result[np.isinf(result)] = np.nan
     invalid = ~empty & np.isnan(result)
     return Amounts(pd.Series(result, index=values.index), empty, invalid, currency)
 
