@@ -1,7 +1,7 @@
-"""The Android Timeline's rawSignals decoded in pieces on several processes.
+"""On-device Timeline exports decoded in pieces on several processes.
 
-A large rawSignals array is cut between elements and its pieces are read by worker
-processes (auditor/importers/json_pieces.py). Whatever the cut, the frames and the report
+A large Android rawSignals array, or a large iOS array of segments, is cut between
+elements and its pieces are read by worker processes (auditor/importers/json_pieces.py). Whatever the cut, the frames and the report
 must be exactly those of one process: the same rows, record numbers, skip reasons in the
 same order, notes and errors. The files are bench/ondevice_bench.py's generator at a small
 size, with records broken on purpose in different pieces; the threshold is lowered so that
@@ -41,6 +41,13 @@ def android_text(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def ios_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ondevice-pieces") / "location-history.json"
+    _bench().generate_ios(path, POSITIONS, seed=11)
+    return path.read_text(encoding="utf-8")
+
+
 def _replace_nth(text: str, old: str, new: str, n: int) -> str:
     """``text`` with the n-th (1-based) occurrence of ``old`` replaced."""
     at = -1
@@ -60,13 +67,13 @@ class _Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.items: list[list[int]] = []
-        merge = google_ondevice._merge_raw_reads
+        merge = google_ondevice._merge_pieces
 
         def spy(pieces, report):
-            self.items.append([piece.items for piece in pieces])
+            self.items.append([items for items, _, _ in pieces])
             return merge(pieces, report)
 
-        monkeypatch.setattr(google_ondevice, "_merge_raw_reads", spy)
+        monkeypatch.setattr(google_ondevice, "_merge_pieces", spy)
 
 
 def _in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, workers: int = 2):
@@ -200,3 +207,36 @@ def test_cuts_fall_between_elements_or_the_pieces_do_not_decode(shares: list[flo
 
 def test_empty_array_has_no_pieces() -> None:
     assert json_pieces.element_cuts(b"[ \n ]", 0, 5, [0.5, 0.5]) == []
+
+
+def test_ios_points_in_pieces_with_bad_points_in_both_equal_one_process(
+    ios_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _replace_nth(ios_text, '"point" : "geo:', '"point" : "geo:x', 100)
+    text = _replace_nth(text, '"point" : "geo:', '"point" : "geo:9', POSITIONS - 100)
+    path = tmp_path / "location-history.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    pieces = _in_pieces(path, monkeypatch)
+    _assert_identical(one, pieces)
+    (items,) = spy.items
+    skipped = {group.reason: group.records for group in one[1].skipped.values()}
+    unreadable = skipped["timelinePath point is not a coordinate (expected 'lat°, lon°' or 'geo:lat,lon')"]
+    off_globe = skipped["timelinePath point is off the globe or (0, 0)"]
+    assert {_piece_of(unreadable[0], items), _piece_of(off_globe[0], items)} == {0, 1}
+    assert len(one[0]["visits"]) > 0 and len(one[0]["points"]) == POSITIONS - 2
+
+
+def test_ios_segment_of_the_wrong_shape_in_a_later_piece_falls_back(
+    ios_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _replace_nth(ios_text, '"point" : "geo:', '"point" : 5, "was" : "geo:', POSITIONS - 5)
+    path = tmp_path / "location-history.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    pieces = _in_pieces(path, monkeypatch)
+    assert spy.items == []
+    assert any("segment is not in the expected shape" in reason for reason in one[1].skipped)
+    _assert_identical(one, pieces)

@@ -298,8 +298,10 @@ class _Parts:
     raw_signals: list[_RawSignal]
     raw_records: np.ndarray
     profile: _Profile | None
-    # rawSignals already read in pieces by worker processes (see _decode_in_pieces), if so.
+    # rawSignals, or the timelinePath points, already read in pieces by worker processes
+    # (see _decode_in_pieces), if so.
     raw_pieces: list[_RawPiece] | None = None
+    path_pieces: list[_PathPiece] | None = None
 
     def __post_init__(self) -> None:
         self._raw: _RawRead | None = None
@@ -504,30 +506,77 @@ def _raw_piece(path: str, low: int, high: int) -> _RawPiece | None:
     return _RawPiece(items, decode_skips, read, log.take())
 
 
+class _LightSegment(_Segment, gc=False):
+    """A segment whose timelinePath vertices are skipped (in C): only their presence is kept."""
+
+    timelinePath: list[_Present] | None = None  # type: ignore[assignment]
+
+
+_SEGMENTS = msgspec.json.Decoder(list[_Segment], strict=False)
+_LIGHT_SEGMENTS = msgspec.json.Decoder(list[_LightSegment], strict=False)
+
+
+@dataclass
+class _PathPiece:
+    """The timelinePath points of one run of iOS segments read apart (records count from its first)."""
+
+    items: int
+    columns: dict[str, Any] | None
+    skips: list[tuple[np.ndarray, str]]
+
+
+def _path_piece(path: str, low: int, high: int) -> _PathPiece | None:
+    """Decode the iOS segments in bytes ``low:high`` and read their timelinePath points.
+
+    None when they are not JSON or a segment is of the wrong shape: the caller then reads
+    the whole file in one process, which skips such a segment with its reason.
+    """
+    log = _SkipLog()
+    with parsing.gc_paused():
+        try:
+            with json_pieces.piece_of(path, low, high) as piece:
+                segments: list[_Segment] = _SEGMENTS.decode(piece)
+        except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
+            return None
+        parts = _Parts(False, *_numbered(segments), *_numbered([]), None)
+        columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=False))
+        items = len(segments)
+        del parts, segments
+    return _PathPiece(items, columns, log.take())
+
+
 def _shifted(events: list[tuple[np.ndarray, str]], by: int) -> list[tuple[np.ndarray, str]]:
     return [(records + by, reason) for records, reason in events]
 
 
-def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog) -> _RawRead:
-    """The pieces' reads as one: skips counted call by call, columns in file order.
+def _merge_pieces(
+    pieces: list[tuple[int, dict[str, Any] | None, list[tuple[np.ndarray, str]]]],
+    report: ImportReport | _SkipLog,
+) -> list[dict[str, Any] | None]:
+    """The pieces' columns (items, columns, skips each) as one: skips counted call by call.
 
-    Every piece that held positions made the same drop calls in the same order, so the
-    i-th calls of all pieces together are the one call a single process would have made.
+    Every piece that held rows made the same drop calls in the same order, so the i-th
+    calls of all pieces together are the one call a single process would have made.
+    Record numbers are shifted by the items of the pieces before.
     """
-    starts = np.cumsum([0] + [p.items for p in pieces[:-1]])
+    starts = np.cumsum([0] + [items for items, _, _ in pieces[:-1]])
     columns: list[dict[str, Any] | None] = []
     calls: list[list[tuple[np.ndarray, str]]] = []
-    for piece, start in zip(pieces, starts.tolist()):
-        (piece_columns,) = piece.read.columns
+    for (_, piece_columns, skips), start in zip(pieces, starts.tolist()):
         if piece_columns is None:
             continue
         piece_columns["record"] = piece_columns["record"] + start
         columns.append(piece_columns)
-        calls.append(_shifted(piece.read_skips, start))
+        calls.append(_shifted(skips, start))
     for same_call in zip(*calls):
         report.skip_many(np.concatenate([records for records, _ in same_call]), same_call[0][1])
+    return columns
+
+
+def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog) -> _RawRead:
+    """The rawSignals pieces' reads as one (see _merge_pieces)."""
     return _RawRead(
-        columns,
+        _merge_pieces([(p.items, p.read.columns[0], p.read_skips) for p in pieces], report),
         activity_records=sum(p.read.activity_records for p in pieces),
         wifi_scans=sum(p.read.wifi_scans for p in pieces),
         unknown=sum(p.read.unknown for p in pieces),
@@ -578,49 +627,79 @@ def _last_before_whitespace(data: Any, start: int, end: int) -> int:
 
 
 def _decode_in_pieces(ref: FileRef, data: Any, body: memoryview, report: ImportReport) -> _Parts | None:
-    """An Android file with a large rawSignals decoded on several processes; None to decode it in one.
+    """A large file decoded on several processes; None to decode it in one.
 
-    The rest of the file is decoded here with ``[]`` in place of rawSignals, while workers
-    decode the array's pieces. If that rest is an Android Timeline whose rawSignals is that
-    empty array and every piece is a JSON array, the whole file is exactly those pieces put
-    back (json_pieces explains why), and the result is the one-process result. Anything
-    else (a zip member, a small file, the iOS layout, broken JSON or a segment of the wrong
-    shape) returns None and the file is decoded in one process, which words any problem.
+    Android: the rest of the file is decoded here with ``[]`` in place of rawSignals, while
+    workers decode the array's pieces. If that rest is an Android Timeline whose rawSignals
+    is that empty array and every piece is a JSON array, the whole file is exactly those
+    pieces put back (json_pieces explains why), and the result is the one-process result.
+    iOS: workers read the timelinePath points of runs of segments, while the segments are
+    decoded here without their vertices for the visits, activities and notes.
+
+    Anything else (a zip member, a small file, broken JSON or a record of the wrong shape)
+    returns None and the file is decoded in one process, which words any problem.
     """
     processes = json_pieces.budget()
-    if ref.members or processes < 2 or len(data) < PIECES_MIN_BYTES or data[:1] == b"[":
+    if ref.members or processes < 2 or len(data) < PIECES_MIN_BYTES:
         return None
     body_start = len(data) - len(body)
+    first = json_pieces.skip_whitespace(data, body_start)
+    if data[first : first + 1] == b"[":
+        return _ios_in_pieces(ref, data, body, first, processes)
+    return _android_in_pieces(ref, data, body_start, processes, report)
+
+
+def _shares(processes: int, size: int) -> list[float]:
+    processes = max(1, min(processes, size // (PIECES_MIN_BYTES // 2)))
+    caller = CALLER_SHARE / processes
+    return [caller] + [(1 - caller) / (processes - 1)] * (processes - 1)
+
+
+def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, processes: int) -> _Parts | None:
+    close = data.rfind(b"]")
+    if close < start or json_pieces.skip_whitespace(data, close + 1) != len(data):
+        return None
+    cuts = json_pieces.element_cuts(data, start, close + 1, _shares(processes, close - start))
+    if len(cuts) < 2:
+        return None
+    try:
+        pieces = json_pieces.map_pieces(_path_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__])
+        segments: list[_Segment] = _LIGHT_SEGMENTS.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
+        return None
+    if any(p is None for p in pieces) or sum(p.items for p in pieces) != len(segments):  # type: ignore[union-attr]
+        return None
+    return _Parts(False, *_numbered(segments), *_numbered([]), None, path_pieces=pieces)  # type: ignore[arg-type]
+
+
+def _android_in_pieces(
+    ref: FileRef, data: Any, body_start: int, processes: int, report: ImportReport
+) -> _Parts | None:
     span = _raw_signals_span(data, body_start)
     if span is None or span[1] - span[0] < PIECES_MIN_BYTES:
         return None
     start, end = span
-    processes = min(processes, (end - start) // (PIECES_MIN_BYTES // 2))
-    worker_share = (1 - CALLER_SHARE / processes) / (processes - 1)
-    cuts = json_pieces.element_cuts(data, start, end, [CALLER_SHARE / processes] + [worker_share] * (processes - 1))
+    cuts = json_pieces.element_cuts(data, start, end, _shares(processes, end - start))
     if len(cuts) < 2:
         return None
     rest = b"".join((bytes(data[body_start : start + 1]), bytes(data[end - 1 :])))
     try:
-        pieces = json_pieces.map_pieces(
-            _raw_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__]
-        )
+        pieces = json_pieces.map_pieces(_raw_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__])
         whole = _WHOLE.decode(rest)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
     if not isinstance(whole, _Android) or whole.rawSignals != [] or any(p is None for p in pieces):
         return None
-    for piece, first in zip(pieces, np.cumsum([0] + [p.items for p in pieces[:-1]]).tolist()):
-        for records, reason in _shifted(piece.decode_skips, first):
+    for piece, first in zip(pieces, np.cumsum([0] + [p.items for p in pieces[:-1]]).tolist()):  # type: ignore[union-attr]
+        for records, reason in _shifted(piece.decode_skips, first):  # type: ignore[union-attr]
             report.skip_many(records, reason)
-    parts = _Parts(
+    return _Parts(
         True,
         *_numbered(whole.semanticSegments or []),
         *_numbered([]),
         whole.userLocationProfile or None,
-        raw_pieces=pieces,
+        raw_pieces=pieces,  # type: ignore[arg-type]
     )
-    return parts
 
 
 # --- Shared column work -------------------------------------------------------------------
@@ -844,8 +923,11 @@ def _activities(ref: FileRef, report: ImportReport, parts: _Parts, times: _Segme
 
 
 def _points(ref: FileRef, report: ImportReport, parts: _Parts, times: _SegmentTimes) -> pd.DataFrame:
-    path = _path_points(report, parts, times)
-    pieces = [p for p in (path, *parts.raw(report).columns) if p is not None]
+    if parts.path_pieces is None:
+        paths = [_path_points(report, parts, times)]
+    else:
+        paths = _merge_pieces([(p.items, p.columns, p.skips) for p in parts.path_pieces], report)
+    pieces = [p for p in (*paths, *parts.raw(report).columns) if p is not None]
     if not pieces:
         return _empty("points", ref)
     joined = {name: _concat([p[name] for p in pieces]) for name in pieces[0]}
@@ -875,7 +957,7 @@ def _categorical(values: list[str | None]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(encoded.dictionary.to_pylist(), dtype=object))
 
 
-def _path_points(report: ImportReport, parts: _Parts, times: _SegmentTimes) -> dict[str, Any] | None:
+def _path_points(report: ImportReport | _SkipLog, parts: _Parts, times: _SegmentTimes) -> dict[str, Any] | None:
     """timelinePath vertices: a time of their own (Android) or minutes after the segment start (iOS)."""
     where = _segments_with(parts, "timelinePath")
     if not len(where):
