@@ -502,7 +502,7 @@ def _raw_piece(path: str, low: int, high: int) -> _RawPiece | None:
             return None
         decode_skips = log.take()
         read = _read_raw_signals(signals, records, log)
-        del signals
+        json_pieces.keep_until_exit(signals)
     return _RawPiece(items, decode_skips, read, log.take())
 
 
@@ -541,7 +541,7 @@ def _path_piece(path: str, low: int, high: int) -> _PathPiece | None:
         parts = _Parts(False, *_numbered(segments), *_numbered([]), None)
         columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=False))
         items = len(segments)
-        del parts, segments
+        json_pieces.keep_until_exit(segments)
     return _PathPiece(items, columns, log.take())
 
 

@@ -102,6 +102,27 @@ def piece_of(path: str, low: int, high: int) -> Iterator[memoryview]:
             view.release()
 
 
+_in_pool_worker = False
+_kept: list[Any] = []
+
+
+def _start_worker() -> None:
+    global _in_pool_worker
+    _in_pool_worker = True
+    workers.mark_worker()
+
+
+def keep_until_exit(decoded: Any) -> None:
+    """In a pool worker, keep ``decoded`` (millions of small objects) alive until the process ends.
+
+    A fork server's child ends with ``os._exit`` right after sending its result, so freeing
+    the objects one by one first (about 0.15 s per million points) is wasted work. Anywhere
+    else this does nothing, and the caller's reference goes as usual.
+    """
+    if _in_pool_worker:
+        _kept.append(decoded)
+
+
 class PiecesFailed(Exception):
     """A worker process died or could not be started: the caller reads the file in one process."""
 
@@ -115,7 +136,7 @@ def pool(processes: int, preload: Sequence[str]) -> Iterator[ProcessPoolExecutor
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
-    executor = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=workers.mark_worker)
+    executor = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker)
     try:
         yield executor
     finally:
