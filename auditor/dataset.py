@@ -8,20 +8,29 @@ overlap, the same point in Records.json and in an on-device export).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from auditor import model
+from auditor import model, workers
 from auditor.cache import CachedFile, ParseCache
-from auditor.importers.base import BadInput, FileRef, Importer, ImportReport
+from auditor.importers.base import BadInput, FileRef, Importer, ImportReport, KindSummary
 from auditor.registry import REGISTRY, by_id
 from auditor.sources import Claim, Unclaimed, claim, discover
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -57,10 +66,75 @@ def import_file(ref: FileRef, importer: Importer) -> tuple[dict[str, pd.DataFram
     With ``AUDITOR_STRICT=1`` (the test suite) an unexpected exception is re-raised, so
     that importer bugs fail tests instead of hiding behind a polite message.
     """
-    report = ImportReport(path=ref.display, importer=importer.id, title=importer.title)
-    frames: dict[str, pd.DataFrame] = {}
+    report = _new_report(ref, importer)
+    frames = _guarded(report, lambda: importer.load(ref, report)) or {}
+    frames = {kind: frame for kind, frame in frames.items() if frame is not None}
+    report.rows_read = max(report.rows_read, sum(len(f) for f in frames.values()) + report.skipped_total)
+    report.summarise(frames)
+    return frames, report
+
+
+def import_batch(
+    refs: list[FileRef], importer: Importer, before: Callable[[int], None] | None = None
+) -> tuple[list[dict[str, pd.DataFrame]], list[ImportReport]]:
+    """Read several files of one format, each with its own report; ``before(i)`` runs before file i.
+
+    A format that can build the frames of many files at once (``Importer.assemble``: the month
+    files of a Takeout) does, and gives one set of frames holding every file's rows; otherwise
+    each file is read by :func:`import_file`. Either way the rows, reports and messages are
+    those of reading the files one by one.
+    """
+    one_by_one = importer.parse is None or importer.assemble is None or len(refs) < 2
+    if one_by_one or len({ref.display for ref in refs}) < len(refs):
+        return _one_by_one(refs, importer, before)
+    reports = [_new_report(ref, importer) for ref in refs]
+    parsed: list[tuple[FileRef, ImportReport, object]] = []
+    for index, (ref, report) in enumerate(zip(refs, reports)):
+        if before:
+            before(index)
+        state = _guarded(report, partial(importer.parse, ref, report))  # type: ignore[arg-type]
+        if report.error is None:
+            parsed.append((ref, report, state))
+        else:  # as import_file counts a file that failed: what it skipped before failing
+            report.rows_read = max(report.rows_read, report.skipped_total)
+    if not parsed:
+        return [], reports
     try:
-        frames = importer.load(ref, report)
+        frames = importer.assemble([*parsed])  # type: ignore[misc]
+    except Exception as error:  # noqa: BLE001 - retried file by file below, where the message is made
+        if os.environ.get("AUDITOR_STRICT") == "1" and not isinstance(error, (BadInput, MemoryError, RecursionError)):
+            raise
+        # One file's oddity must not cost the others their rows: each is read again on its own,
+        # and the one at fault gets the message.
+        again, again_reports = _one_by_one([ref for ref, _, _ in parsed], importer, None)
+        by_path = {report.path: report for report in again_reports}
+        return again, [by_path.get(report.path, report) for report in reports]
+    _summarise_files(frames, [report for _, report, _ in parsed])
+    return [frames], reports
+
+
+def _one_by_one(
+    refs: list[FileRef], importer: Importer, before: Callable[[int], None] | None
+) -> tuple[list[dict[str, pd.DataFrame]], list[ImportReport]]:
+    parts: list[dict[str, pd.DataFrame]] = []
+    reports: list[ImportReport] = []
+    for index, ref in enumerate(refs):
+        if before:
+            before(index)
+        frames, report = import_file(ref, importer)
+        parts.append(frames)
+        reports.append(report)
+    return parts, reports
+
+
+def _new_report(ref: FileRef, importer: Importer) -> ImportReport:
+    return ImportReport(path=ref.display, importer=importer.id, title=importer.title)
+
+
+def _guarded(report: ImportReport, read: Callable[[], _T]) -> _T | None:
+    """``read()``, or None with ``report.error`` saying in plain words why the file could not be read."""
+    try:
+        return read()
     except BadInput as problem:
         where = f" (at record {problem.record})" if problem.record is not None else ""
         report.error = f"{problem.message}{where}"
@@ -73,10 +147,35 @@ def import_file(ref: FileRef, importer: Importer) -> tuple[dict[str, pd.DataFram
         if os.environ.get("AUDITOR_STRICT") == "1":
             raise
         report.error = f"could not be read: {type(error).__name__}: {error} (please report this)"
-    frames = {kind: frame for kind, frame in frames.items() if frame is not None}
-    report.rows_read = max(report.rows_read, sum(len(f) for f in frames.values()) + report.skipped_total)
-    report.summarise(frames)
-    return frames, report
+    return None
+
+
+def _summarise_files(frames: dict[str, pd.DataFrame], reports: list[ImportReport]) -> None:
+    """What :meth:`ImportReport.summarise` says of each file's own rows, read off shared frames.
+
+    ``frames`` hold the rows of every file in ``reports``, each row's file in its ``file``
+    column; kinds, counts and time spans come out as if each file had its own frames.
+    """
+    index_of = {report.path: index for index, report in enumerate(reports)}
+    for report in reports:
+        report.kinds = {}
+    for kind, frame in frames.items():
+        labels = frame["file"].cat.categories
+        owner_of_code = np.array([index_of[str(label)] for label in labels], dtype=np.int64)
+        owners = owner_of_code[frame["file"].cat.codes.to_numpy()]
+        counts = np.bincount(owners, minlength=len(reports))
+        first: dict[int, pd.Timestamp] = {}
+        last: dict[int, pd.Timestamp] = {}
+        times = model.time_columns(kind)
+        if times and len(frame):
+            column = frame[times[0]]
+            present = column.notna().to_numpy()
+            grouped = column[present].groupby(owners[present])
+            first, last = grouped.min().to_dict(), grouped.max().to_dict()
+        for index, report in enumerate(reports):
+            report.kinds[kind] = KindSummary(int(counts[index]), first.get(index), last.get(index))
+    for report in reports:
+        report.rows_read = max(report.rows_read, report.kept_total + report.skipped_total)
 
 
 def load_dataset(
@@ -84,9 +183,10 @@ def load_dataset(
 ) -> Dataset:
     """Discover, claim, import and merge everything under ``paths``.
 
-    ``on_file`` is called before each file is read, for progress display. With a
-    ``cache``, files parsed before (same path, size, modification time and code) are read
-    back from it instead of parsed; see :mod:`auditor.cache`.
+    ``on_file`` is called before each file is read, for progress display (files read by
+    worker processes are announced as their results are collected). With a ``cache``, files
+    parsed before (same path, size, modification time and code) are read back from it instead
+    of parsed; see :mod:`auditor.cache`.
     """
     found = discover(list(paths))
     per_kind: dict[str, list[pd.DataFrame]] = {kind: [] for kind in model.KIND_NAMES}
@@ -94,11 +194,8 @@ def load_dataset(
     unclaimed: list[Unclaimed] = []
     if cache is None:
         claims, unclaimed = claim(found.files)
-        for item in claims:
-            if on_file:
-                on_file(item)
-            frames, report = import_file(item.ref, item.importer)
-            reports.append(report)
+        parts, reports = read_claims(claims, on_file)
+        for frames in parts:
             for kind, frame in frames.items():
                 if len(frame):
                     per_kind[kind].append(frame)
@@ -112,13 +209,177 @@ def load_dataset(
                     per_kind[kind].append(frame)
     frames: dict[str, pd.DataFrame] = {}
     duplicates: list[DuplicateDrop] = []
-    for kind, parts in per_kind.items():
-        merged, dropped = merge_kind(kind, parts)
+    for kind, parts_of_kind in per_kind.items():
+        merged, dropped = merge_kind(kind, parts_of_kind)
         frames[kind] = merged
         duplicates.extend(dropped)
     for report in reports:
         report.duplicates_dropped = sum(d.count for d in duplicates if d.dropped_file == report.path)
     return Dataset(frames, reports, sorted(found.unclaimed + unclaimed, key=lambda u: u.path), duplicates)
+
+
+# --- Reading the claimed files, in one process or several -------------------------------------
+#
+# Results never depend on how many processes read (DESIGN.md invariant 5): every file gives
+# the same frames and report wherever it is read, reports keep the claims' order, and merging
+# orders rows by time, file and record whatever order the frames arrive in.
+
+# A file this large (a decade of Records.json) is read by the main process, which passes the
+# whole CPU budget to an importer that splits one file across cores; the smaller files go to
+# the worker processes meanwhile.
+MAIN_PROCESS_BYTES = 128 * 2**20
+# A worker process costs ~0.75 s of CPU to start (Python, pandas, the importers), on another
+# core: below this many bytes for workers to read everything stays in one process, so the
+# sample personas (~2 MB) never pay for it. The decade persona's small files (120 month
+# files, a bank statement, an Uber export) are ~33 MB and ~4 s of CPU.
+POOL_MIN_BYTES = 16 * 2**20
+# "spawn" rather than fork: the app calls run_audit from a worker thread, and fork() copies a
+# threaded process's locks mid-flight. Unlike "forkserver" it does not make the first task
+# wait while a server process imports pandas, and each worker sees the environment of its
+# moment (AUDITOR_STRICT, the test suite's offline guard).
+_START_METHOD = "spawn"
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Files read together by one process: one file, or a batch of one format's files."""
+
+    positions: tuple[int, ...]  # of the files in the claims list
+    importer_id: str
+    refs: tuple[FileRef, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(ref.size for ref in self.refs)
+
+
+def read_claims(
+    claims: list[Claim], on_file: Callable[[Claim], None] | None = None
+) -> tuple[list[dict[str, pd.DataFrame]], list[ImportReport]]:
+    """Import every claimed file: frames (a dict per file or per batch) and a report per claim, in order.
+
+    With a CPU budget above one (:func:`auditor.workers.cpu_budget`) and enough to read, the
+    files below :data:`MAIN_PROCESS_BYTES` go to a pool of worker processes while this process
+    reads the large ones; ``AUDITOR_WORKERS=1`` keeps everything here.
+    """
+    here, pooled, pool_size = _share(claims, workers.cpu_budget())
+    parts: list[dict[str, pd.DataFrame]] = []
+    reports: list[ImportReport | None] = [None] * len(claims)
+
+    def keep(task: _Task, read: tuple[list[dict[str, pd.DataFrame]], list[ImportReport]]) -> None:
+        parts.extend(read[0])
+        for position, report in zip(task.positions, read[1]):
+            reports[position] = report
+
+    def read_here(task: _Task) -> None:
+        announce = (lambda index: on_file(claims[task.positions[index]])) if on_file else None
+        keep(task, _run_task(task, announce))
+
+    if not pooled:
+        for task in here:
+            read_here(task)
+        return parts, reports  # type: ignore[return-value]
+    executor = start_pool(pool_size)
+    finished = False
+    try:
+        # the largest first, so that the last to finish is a small one
+        futures = {id(task): executor.submit(_run_task, task) for task in sorted(pooled, key=lambda t: -t.size)}
+        for task in here:
+            read_here(task)
+        waiting = list(pooled)
+        try:
+            while waiting:
+                task = waiting[0]
+                if on_file:
+                    for position in task.positions:
+                        on_file(claims[position])
+                keep(task, futures[id(task)].result())
+                waiting.pop(0)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): what it had not delivered is read here,
+            # as it would have been without workers.
+            for task in waiting:
+                keep(task, _run_task(task))
+        finished = True
+    finally:
+        # Cancelled (on_file raised) or failed: do not wait for the workers' current files.
+        executor.shutdown(wait=finished, cancel_futures=True)
+    return parts, reports  # type: ignore[return-value]
+
+
+def start_pool(size: int) -> ProcessPoolExecutor:
+    """Worker processes for reading files; each knows it is a worker (one process per file inside)."""
+    context = multiprocessing.get_context(_START_METHOD)
+    return ProcessPoolExecutor(size, mp_context=context, initializer=workers.mark_worker)
+
+
+def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:
+    """Tasks for this process, tasks for workers, and how many workers."""
+    large = [position for position, item in enumerate(claims) if item.ref.size >= MAIN_PROCESS_BYTES]
+    small = [position for position, item in enumerate(claims) if item.ref.size < MAIN_PROCESS_BYTES]
+    small_bytes = sum(claims[position].ref.size for position in small)
+    if budget < 2 or small_bytes < POOL_MIN_BYTES or not _main_module_is_guarded():
+        return _tasks(claims, list(range(len(claims))), 1), [], 0
+    # The large files use the whole budget here (they may split themselves across cores);
+    # the workers take the rest of the cores meanwhile, and all of them when nothing is large.
+    pool_size = max(1, budget - 1) if large else budget
+    return _tasks(claims, large, 1), _tasks(claims, small, pool_size), pool_size
+
+
+_MAIN_GUARD = re.compile(rb"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.MULTILINE)
+
+
+@lru_cache(maxsize=None)
+def _main_module_is_guarded() -> bool:
+    """Whether worker processes may start: a spawned worker imports this program's main module.
+
+    ``python -m auditor``, the ``auditor`` command, pytest and an interactive session are
+    safe; a script is safe when its work sits under ``if __name__ == "__main__":``. A script
+    without that guard would run again, side effects and all, in every worker, so it gets one
+    process (the results are the same).
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and (spec.name == "__main__" or spec.name.endswith(".__main__")):
+        return True  # multiprocessing never imports a package's __main__ in its workers
+    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
+    if not path:
+        return True  # an interactive session: nothing to run again
+    try:
+        return _MAIN_GUARD.search(Path(path).read_bytes()) is not None
+    except OSError:
+        return False
+
+
+def _tasks(claims: list[Claim], positions: list[int], batches: int) -> list[_Task]:
+    """One task per file, except that a format that reads many files at once gets ``batches`` batches.
+
+    Batches are runs of consecutive files of about equal bytes; tasks are in claim order.
+    """
+    tasks: list[_Task] = []
+    together: dict[str, list[int]] = {}
+    for position in positions:
+        importer = claims[position].importer
+        if importer.assemble is not None and importer.parse is not None:
+            together.setdefault(importer.id, []).append(position)
+        else:
+            tasks.append(_Task((position,), importer.id, (claims[position].ref,)))
+    for importer_id, members in together.items():
+        sizes = np.array([claims[position].ref.size for position in members], dtype=np.float64)
+        # file i goes to the batch its middle byte falls in: runs of about total/batches bytes
+        middle = np.cumsum(sizes) - sizes / 2
+        batch_of = np.minimum((middle * batches // max(sizes.sum(), 1)).astype(np.int64), batches - 1)
+        for batch in np.unique(batch_of):
+            chosen = [members[i] for i in np.flatnonzero(batch_of == batch)]
+            tasks.append(_Task(tuple(chosen), importer_id, tuple(claims[p].ref for p in chosen)))
+    return sorted(tasks, key=lambda task: task.positions[0])
+
+
+def _run_task(
+    task: _Task, before: Callable[[int], None] | None = None
+) -> tuple[list[dict[str, pd.DataFrame]], list[ImportReport]]:
+    """Read a task's files (in this process or a worker's); ``before(i)`` runs before file i."""
+    return import_batch(list(task.refs), by_id(task.importer_id), before)
 
 
 def _by_file_on_disk(files: list[FileRef]) -> list[tuple[Path, list[FileRef]]]:
@@ -140,13 +401,9 @@ def _read_cached(
                 on_file(Claim(ref, by_id(importer_id), confidence))
         return kept
     claims, unclaimed = claim(refs)
-    reports: list[ImportReport] = []
+    parts, reports = read_claims(claims, on_file)
     per_kind: dict[str, list[pd.DataFrame]] = {}
-    for item in claims:
-        if on_file:
-            on_file(item)
-        frames, report = import_file(item.ref, item.importer)
-        reports.append(report)
+    for frames in parts:
         for kind, frame in frames.items():
             if len(frame):
                 per_kind.setdefault(kind, []).append(frame)

@@ -334,6 +334,14 @@ class Importer:
     kinds: tuple[str, ...]
     sniff: Callable[[Head], float]
     load: Callable[[FileRef, ImportReport], dict[str, pd.DataFrame]]
+    # A format whose exports come as many small files (a month file each) may also read them
+    # in two steps, so that the frames of many files are built at once: ``parse`` reads one
+    # file (raising BadInput like ``load``) into anything ``assemble`` understands, and
+    # ``assemble`` builds one set of frames for all the files parsed, rows grouped by file in
+    # the order given, skips in each file's own report. ``load(ref, report)`` must equal
+    # ``assemble([(ref, report, parse(ref, report))])``.
+    parse: Callable[[FileRef, ImportReport], object] | None = None
+    assemble: Callable[[list[tuple[FileRef, ImportReport, object]]], dict[str, pd.DataFrame]] | None = None
 
 
 def frame(
