@@ -15,7 +15,11 @@ Then, each in a fresh subprocess (so peak RSS is the method's own), it times:
 * ``read``: the file's bytes through ``FileRef`` (the floor of any reader);
 * ``decode_any``: ``msgspec.json.decode`` to dicts and lists (the generic floor);
 * ``decode_typed``: msgspec into the importer's own structs (its decoding floor);
-* ``import``: ``dataset.import_file`` with the importer, frames built.
+* ``import_one``: ``dataset.import_file`` with the importer in one process
+  (``AUDITOR_WORKERS=1``), frames built;
+* ``import``: the same with the processes ``workers.cpu_budget()`` allows: a large file
+  is decoded in pieces by a fork server's workers (json_pieces.py). Its CPU column adds the
+  fork server's and its workers' CPU to the process's own.
 
 Usage::
 
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -55,7 +60,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 TARGET_S_PER_MILLION = 2.0
 LATER_TARGET_S_PER_MILLION = 1.0
-METHODS = ("read", "decode_any", "decode_typed", "import")
+METHODS = ("read", "decode_any", "decode_typed", "import_one", "import")
 START = np.datetime64("2019-01-01T00:00:00", "s")
 HOME = (50.0506312, 14.3439906)
 WORK = (50.0872143, 14.4206532)
@@ -355,6 +360,27 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _fork_server_cpu() -> float:
+    """CPU of the fork server (its imports) and of the workers it has reaped, from /proc."""
+    from multiprocessing import forkserver
+
+    pid = forkserver._forkserver._forkserver_pid
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 after the name.
+    ticks = sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(method: str, path: Path) -> dict[str, object]:
     """Run one method once in this (fresh) process; report seconds and peak RSS."""
     sys.path.insert(0, str(REPO))
@@ -367,6 +393,9 @@ def measure(method: str, path: Path) -> dict[str, object]:
     ref = FileRef(path, (), path.stat().st_size)
     baseline = _rss_mb()
     rows = 0
+    if method == "import_one":
+        os.environ["AUDITOR_WORKERS"] = "1"
+    cpu_before = _cpu_seconds()
     began = time.perf_counter()
     if method == "read":
         rows = len(ref.read_bytes())
@@ -376,7 +405,7 @@ def measure(method: str, path: Path) -> dict[str, object]:
     elif method == "decode_typed":
         decoded = msgspec.json.decode(ref.read_bytes(), type=google_ondevice.TIMELINE_TYPE, strict=False)
         rows = len(decoded) if isinstance(decoded, list) else len(decoded.rawSignals)
-    elif method == "import":
+    elif method in ("import", "import_one"):
         frames, report = import_file(ref, google_ondevice.IMPORTERS[0])
         if report.error:
             raise SystemExit(f"import failed: {report.error}")
@@ -384,9 +413,16 @@ def measure(method: str, path: Path) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown method {method!r}")
     seconds = time.perf_counter() - began
+    cpu = _cpu_seconds() - cpu_before
+    if method == "import":
+        # The workers have sent their results; wait for the fork server to reap them so
+        # that their CPU is counted.
+        time.sleep(0.5)
+        cpu += _fork_server_cpu()
     return {
         "method": method,
         "seconds": seconds,
+        "cpu": cpu,
         "peak_rss_mb": _rss_mb(),
         "baseline_rss_mb": baseline,
         "rows": rows,
@@ -418,22 +454,25 @@ def run(points: int, variants: list[str], repeat: int, folder: Path, seed: int) 
             f"\n{variant}: {path.name}, {size_mb:,.0f} MB, generated in {time.perf_counter() - began:.1f} s; {counts}"
         )
         results: dict[str, list[dict[str, object]]] = {m: [] for m in METHODS}
+        load_before = os.getloadavg()[0]
         for round_number in range(repeat):
             order = METHODS[round_number % len(METHODS) :] + METHODS[: round_number % len(METHODS)]
             for method in order:
                 results[method].append(_run_child(method, path))
         point_rows = int(results["import"][0]["rows"])
         print(f"points imported: {point_rows:,}")
+        print(f"load average before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} (2 cores)")
         print(
-            f"{'method':<14}{'median s':>10}{'min s':>8}{'s per 1M pts':>14}{'peak RSS MB':>13}{'x file':>8}"
+            f"{'method':<14}{'median s':>10}{'min s':>8}{'s per 1M pts':>14}{'CPU s':>8}{'peak RSS MB':>13}{'x file':>8}"
         )
         for method in METHODS:
             seconds = [float(r["seconds"]) for r in results[method]]
+            cpu = statistics.median(float(r["cpu"]) for r in results[method])
             rss = max(float(r["peak_rss_mb"]) for r in results[method])
             median = statistics.median(seconds)
             print(
                 f"{method:<14}{median:>10.2f}{min(seconds):>8.2f}{median / point_rows * 1e6:>14.2f}"
-                f"{rss:>13,.0f}{rss / size_mb:>8.2f}"
+                f"{cpu:>8.2f}{rss:>13,.0f}{rss / size_mb:>8.2f}"
             )
         per_million = statistics.median(float(r["seconds"]) for r in results["import"]) / point_rows * 1e6
         verdict = "within" if per_million <= TARGET_S_PER_MILLION else "ABOVE"

@@ -438,9 +438,11 @@ def _is_segment(segment: _Segment) -> bool:
 
 # --- Decoding rawSignals in pieces, on several processes ------------------------------------
 
-# Below this many bytes of rawSignals (about 100,000 raw positions) one process reads the file:
-# a worker's start-up (a fork server importing pandas and pyarrow) costs about 0.5 s of CPU.
-PIECES_MIN_BYTES = 48_000_000
+# Below this many bytes (rawSignals, or the iOS array) one process reads the file: the
+# first worker's start-up (a fork server importing pandas and pyarrow) costs about 0.5 s of
+# CPU, which pieces win back from about 300,000 Android raw positions (440 bytes each) or
+# 1M iOS path points (120 bytes each) on two idle cores (bench/ondevice_bench.py).
+PIECES_MIN_BYTES = 128_000_000
 # The calling process's share of rawSignals: less than a worker's, since it also decodes
 # the segments and builds the visits, activities and path points while the workers run.
 CALLER_SHARE = 1.1
