@@ -167,7 +167,25 @@ class CompiledRule:
         return self.rule.id
 
     def evaluate(self, view: View, evidence: bool = True) -> Finding:
-        """Evaluate on one View: fired, not fired or abstained, with value and evidence."""
+        """Evaluate on one View: fired, not fired or abstained, with value and evidence.
+
+        A rule's finding depends only on the rows of the tables it reads: an ablation variant
+        that sees the same rows of those tables as a view evaluated before (leaving out a bank
+        account, for a rule on location) gets that view's finding again instead of measuring
+        anew. A finding without evidence rows is never handed to a caller that wants them.
+        """
+        inputs = view.inputs_of(self.needs | {self.table})
+        if inputs is None:
+            return self._evaluate(view, evidence)
+        key = ("finding", id(self), inputs)
+        kept = view.data.memo_get(key)
+        if kept is not None and kept[0] is self and (kept[2] or not evidence):
+            return kept[1]
+        finding = self._evaluate(view, evidence)
+        view.data.memo_set(key, (self, finding, evidence))
+        return finding
+
+    def _evaluate(self, view: View, evidence: bool) -> Finding:
         missing = sorted(n for n in self.needs | {self.table} if view.table(n) is None)
         if missing:
             names = ", ".join(f"'{n}'" for n in missing)
