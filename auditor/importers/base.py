@@ -19,6 +19,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -211,7 +212,12 @@ class Prefetched(io.RawIOBase):
 
 @dataclass(frozen=True)
 class Head:
-    """What ``sniff`` may look at: the name and the first bytes, BOM stripped."""
+    """What ``sniff`` may look at: the name and the first bytes, BOM stripped.
+
+    The decoded forms are worked out once per head, not once per importer that asks: some
+    thirty importers sniff every file, and decoding and compacting 64 KB each time cost
+    ~0.3 s of a decade Takeout's 127 files.
+    """
 
     ref: FileRef
     data: bytes
@@ -228,7 +234,7 @@ class Head:
     def inner_path(self) -> str:
         return self.ref.inner_path
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The head decoded leniently; good enough to match headers and JSON keys."""
         try:
@@ -239,11 +245,11 @@ class Head:
                 return self.data[: error.start].decode("utf-8", errors="replace")
             return self.data.decode("latin-1")
 
-    @property
+    @cached_property
     def first_line(self) -> str:
         return self.text.lstrip("\r\n").splitlines()[0] if self.text.strip() else ""
 
-    @property
+    @cached_property
     def compact(self) -> str:
         """The head with all whitespace removed, so ``{ "a" : 1}`` matches ``{"a":1}``."""
         return "".join(self.text.split())
