@@ -53,20 +53,35 @@ a time that does not parse, or a time outside the plausible window of
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
-from itertools import compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from dataclasses import dataclass
 from typing import IO, Any
 
-import msgspec
 import numpy as np
 import pandas as pd
 
+from auditor import workers
 from auditor.importers import parsing
 from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, Prefetched, frame
+from auditor.importers.google_records_reader import (
+    _ISO_BAD,
+    _MS_BAD,
+    _TIME_MISSING,
+    _TIME_OUT_OF_RANGE,
+    Separator,
+    Unreadable,
+    _Bounded,
+    _Columns,
+    _Reader,
+    _Vocabulary,
+    read_range,
+)
 
 IMPORTER_ID = "google-records"
 SOURCE = "google-location"
@@ -74,63 +89,18 @@ SOURCE = "google-location"
 # piece's decoded structs stay in cache while the columns are taken from them) and keeps
 # the read phase's memory lower still (bench/records_bench.py).
 BLOCK_BYTES = 8 * 1024 * 1024
-# A stretch this long with no record boundary is not a list of location records.
-MAX_RECORD_BYTES = 128 * 1024 * 1024
+# A plain file at least this large is decoded in pieces on several processes, when
+# workers.cpu_budget() allows: below it, starting a process costs more than it saves.
+SPLIT_BYTES = 48 * 1024 * 1024
+# How far past a piece's planned start the next record separator is looked for.
+_SPLIT_SEARCH_BYTES = 4 * 1024 * 1024
 TIMEZONE_NOTE = "UTC only in the file; local time from --timezone"
-# Room kept beyond one block for the record carried over from the previous block.
-_SLACK = 1024 * 1024
-_FIRST_RECORDS_BYTES = 64 * 1024
-
-_NAN = float("nan")
-_NAT = np.iinfo(np.int64).min
 _E7_LAT_WRAP = 900_000_000
 _E7_LON_WRAP = 1_800_000_000
-_PREFIX = re.compile(rb'\s*\{\s*"locations"\s*:\s*\[\s*')
-_COMMA = re.compile(rb"\s*,\s*")
-_COMMA_TO_RECORD = re.compile(rb"\s*,\s*\{")
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-# --- Typed records: only the fields read here, so msgspec skips the rest in C ------------
-
-
-class _ActivityType(msgspec.Struct, gc=False):
-    type: str | None = None
-    confidence: float = -1.0
-
-
-# Empty tuples, not None, as defaults: numpy and itertools then take every reading alike.
-class _ActivityReading(msgspec.Struct, gc=False):
-    activity: list[_ActivityType] = ()  # type: ignore[assignment]
-
-
-class _OldActivityReading(msgspec.Struct, gc=False):
-    """The ``activitys`` entries of 2014-2017 files."""
-
-    activities: list[_ActivityType] = ()  # type: ignore[assignment]
-
-
-class _Record(msgspec.Struct, gc=False):
-    # NaN defaults (not None) let numpy take the numbers without a Python-level check.
-    latitudeE7: int = _NAN  # type: ignore[assignment]
-    longitudeE7: int = _NAN  # type: ignore[assignment]
-    timestamp: str | None = None
-    timestampMs: str | int | None = None
-    accuracy: float = _NAN
-    altitude: float = _NAN
-    velocity: float = _NAN
-    source: str | None = None
-    deviceTag: int = _NAN  # type: ignore[assignment]
-    activity: list[_ActivityReading] | None = None
-    activitys: list[_OldActivityReading] | None = None
-
-
-_RECORD_FIELDS: dict[str, Any] = {info.name: info.type for info in msgspec.structs.fields(_Record)}
-_ESSENTIAL = ("latitudeE7", "longitudeE7")
-_PIECE = msgspec.json.Decoder(list[_Record])
-_ONE = msgspec.json.Decoder(_Record)
-_RAW_PIECE = msgspec.json.Decoder(list[msgspec.Raw])
-_ANY = msgspec.json.Decoder()
+_EARLIEST_NS = parsing.EARLIEST.as_unit("ns").value
+_LATEST_NS = parsing.LATEST.as_unit("ns").value
+_BOUNDS = (_EARLIEST_NS, _LATEST_NS)
 
 # --- Sniff ------------------------------------------------------------------------------
 
@@ -153,24 +123,28 @@ def sniff(head: Head) -> float:
 # --- Load -------------------------------------------------------------------------------
 
 
-def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
-    """Read the file as a stream of blocks into the ``points`` frame; see the module docstring."""
+def load(ref: FileRef, report: ImportReport, *, split_bytes: int | None = None) -> dict[str, pd.DataFrame]:
+    """Read the file as a stream of blocks into the ``points`` frame; see the module docstring.
+
+    ``split_bytes`` overrides :data:`SPLIT_BYTES` (tests split small files this way).
+    """
     report.timezone = TIMEZONE_NOTE
-    with ref.open() as stream, parsing.gc_paused():
-        if ref.members:  # inflate the next blocks on the other core while this one decodes
-            with Prefetched(stream, BLOCK_BYTES) as ahead:
-                columns, streamed = _read_columns(ahead, report)  # type: ignore[arg-type]
-        else:
-            columns, streamed = _read_columns(stream, report)
+    try:
+        with ref.open() as stream, parsing.gc_paused():
+            if ref.members:  # inflate the next blocks on the other core while this one decodes
+                with Prefetched(stream, BLOCK_BYTES) as ahead:
+                    reader = _Reader(ahead, BLOCK_BYTES, _BOUNDS)  # type: ignore[arg-type]
+                    columns, streamed, error = reader.read(), reader.streamed, reader.error
+            else:
+                columns, streamed, error = _read_plain_file(
+                    ref, stream, SPLIT_BYTES if split_bytes is None else split_bytes
+                )
+    except Unreadable as problem:
+        raise BadInput(problem.message) from None
+    report.error = error
     report.rows_read = columns.count
     report.detail = _describe(columns, streamed)
     return {"points": _points_frame(columns, ref, report)}
-
-
-def _read_columns(stream: IO[bytes], report: ImportReport) -> tuple[_Columns, bool]:
-    # The reader and its block buffer end here, before the frame is built (peak memory).
-    reader = _Reader(stream, report, BLOCK_BYTES)
-    return reader.read(), reader.streamed
 
 
 def _describe(columns: _Columns, streamed: bool) -> str:
@@ -186,511 +160,165 @@ def _describe(columns: _Columns, streamed: bool) -> str:
     return f"{kind}; {layout}"
 
 
-# --- Reading the stream -----------------------------------------------------------------
+# --- A large plain file: pieces on several processes -----------------------------------------
 
 
-@dataclass
-class _Cut:
-    """Records up to buffer index ``end`` (exclusive); the next value starts at ``next``."""
+def _read_plain_file(ref: FileRef, stream: IO[bytes], split_bytes: int) -> tuple[_Columns, bool, str | None]:
+    """Columns, whether the separator held throughout, and the error if the file was cut short.
 
-    end: int
-    next: int
-
-
-class _Reader:
-    """Turns the byte stream into columns, one decoded piece at a time.
-
-    ``buffer[0]`` is a spare byte and ``buffer[1]`` the start of a record (or of the
-    array's end); ``size`` bytes are in use. The spare byte lets a piece be wrapped in
-    ``[`` ``]`` in place, so each piece is decoded from a memoryview instead of a block-sized
-    copy, and blocks are read straight into the one buffer (``readinto``) rather than into
-    a new bytes object each time. ``offset`` is the file offset of ``buffer[0]``.
+    A large pretty-printed file is cut at record separators into one piece per process
+    (:func:`workers.cpu_budget`); this process reads the first piece with the reader that
+    read the file's start, worker processes the others (:func:`read_range`), and the
+    pieces' columns are joined in file order, so rows, record numbers, skips and messages
+    are those of one process reading it all. From the first piece that did not read
+    cleanly (damage, a cut short file), this process reads on alone as before.
     """
+    reader = _Reader(stream, BLOCK_BYTES, _BOUNDS)
+    size = os.fstat(stream.fileno()).st_size
+    processes = workers.cpu_budget()
+    if processes < 2 or size < split_bytes:
+        return reader.read(), reader.streamed, reader.error
+    separator = reader.begin()
+    starts = [reader.first_record]
+    if separator is not None:
+        starts += _piece_starts(stream, separator, reader.offset + reader.size, size, processes)
+    if len(starts) < 2:
+        return reader.read_rest(), reader.streamed, reader.error
+    assert separator is not None
+    path = os.path.abspath(ref.path)  # workers start in this directory too; be exact anyway
+    jobs = [
+        (path, start, stops, separator, BLOCK_BYTES, _BOUNDS)
+        for start, stops in zip(starts[1:], [s + 1 for s in starts[2:]] + [None])
+    ]
+    pieces = _in_workers(jobs, first=lambda: _first_piece(reader, stream, starts[1] + 1))
+    columns = _Columns(_BOUNDS)
+    for start, piece in zip(starts, pieces):
+        if piece is None:  # from here on, one process reads on alone and says what it found
+            with open(path, "rb") as rest:
+                rest.seek(start)
+                tail = _Reader(rest, BLOCK_BYTES, _BOUNDS)
+                tail.start_at(start, separator, columns.count)
+                columns.extend(tail.read_rest())
+            return columns, tail.streamed, tail.error
+        columns.extend(piece)
+    return columns, True, None
 
-    def __init__(self, stream: IO[bytes], report: ImportReport, block_bytes: int):
-        self.stream = stream
-        self.report = report
-        self.block_bytes = block_bytes
-        self.buffer = bytearray(block_bytes + _SLACK)
-        self.size = 0
-        self.offset = 0
-        self.eof = False
-        self.separator: bytes | None = None
-        self.close_at = 0  # index of the record's closing brace within the separator
-        self.open_at = 0  # index of the next record's opening brace within the separator
-        self.streamed = True
-        self.columns = _Columns()
 
-    def read(self) -> _Columns:
-        """Read to the end of the array (or to the first damage) and return the columns."""
-        self._start()
-        self._learn_separator()
-        while not self._step():
-            pass
-        return self.columns
+def _first_piece(reader: _Reader, stream: IO[bytes], stop: int) -> _Columns | None:
+    """The first piece, read on by the reader that read the file's start."""
+    position = reader.offset + reader.size  # _piece_starts moved the stream: come back
+    stream.seek(position)
+    reader.stream = _Bounded(stream, stop - position)
+    return reader.columns if reader.read_piece() else None
 
-    # Start: BOM, the {"locations": [ prefix, the separator --------------------------------
 
-    def _start(self) -> None:
-        while self.size < 4096 and self._read_block():
-            pass
-        start = 3 if self.buffer.startswith(_UTF8_BOM) else 0
-        if not self.buffer[start : min(self.size, 4096)].strip():
-            raise BadInput('the file is empty; expected {"locations": [...]}')
-        match = _PREFIX.match(self.buffer, start, self.size)
-        if match is None:
-            start = bytes(self.buffer[start : min(self.size, start + 40)]).decode("utf-8", errors="replace")
-            raise BadInput(f'expected {{"locations": [ at the start of the file, found {start!r}')
-        self._consume(match.end())
+def _piece_starts(
+    stream: IO[bytes], separator: Separator, after: int, size: int, processes: int
+) -> list[int]:
+    """File offsets of the records where pieces 2, 3... start, about ``size / processes`` apart.
 
-    def _learn_separator(self) -> None:
-        """Take the bytes between the first two records as the separator, if pretty-printed."""
-        window = _FIRST_RECORDS_BYTES  # the first records are small: scan a little at a time
-        while True:
-            ends, close = self._scan(upto=min(window, self.size))
-            if len(ends) >= 2 or close >= 0 or window > MAX_RECORD_BYTES:
-                break
-            if window >= self.size and not self._read_block():
-                break
-            window *= 2
-        self.streamed = False
-        if not len(ends):
-            return
-        first_end = int(ends[0]) + 1
-        after = _COMMA_TO_RECORD.match(self.buffer, first_end, self.size)
-        newline = self.buffer.rfind(b"\n", 1, first_end - 1)
-        if after is None or newline < 0 or not self.buffer[newline : first_end - 1].isspace():
-            return  # minified or unusual: the structural scan reads it all
-        closing = bytes(self.buffer[newline:first_end])
-        self.separator = closing + bytes(self.buffer[first_end : after.end()])
-        self.close_at = len(closing) - 1
-        self.open_at = len(self.separator) - 1
-        self.streamed = True
-
-    # One step of the main loop; True when reading is over ---------------------------------
-
-    def _step(self) -> bool:
-        if not self.eof:
-            self._read_block()
-        if self.separator is not None and not self.eof:
-            cut = self._separator_cut()
-            if cut is not None and self._decode_piece(cut.end):
-                self._consume(cut.next)
-                return False
-            if cut is None and self.size <= MAX_RECORD_BYTES:
-                return False  # no separator in view yet: read on
-            # The separator met something it does not describe: from here on the
-            # structural scan decides, and it also finds where a problem lies.
-            self.separator = None
-            self.streamed = False
-        return self._structural_step()
-
-    def _separator_cut(self) -> _Cut | None:
-        assert self.separator is not None
-        found = self.buffer.rfind(self.separator, 1, self.size)
+    Each is the ``{`` that follows the first separator at or beyond its planned offset, and
+    beyond ``after`` (what the first piece's reader has already read).
+    """
+    text, _, open_at = separator
+    starts: list[int] = []
+    for number in range(1, processes):
+        planned = max(size * number // processes, after, starts[-1] + 1 if starts else 0)
+        stream.seek(planned)
+        window = stream.read(_SPLIT_SEARCH_BYTES)
+        found = window.find(text)
         if found < 0:
-            return None
-        return _Cut(found + self.close_at + 1, found + self.open_at)
-
-    def _structural_step(self) -> bool:
-        ends, close = self._scan()
-        if close >= 0:
-            return self._finish(close)
-        cut = self._structural_cut(ends)
-        if cut is None:
-            if self.eof:
-                return self._truncated(ends)
-            if self.size > MAX_RECORD_BYTES:
-                self._stop(f"no record boundary within {MAX_RECORD_BYTES // 2**20} MB", self.offset + 1)
-                return True
-            return False
-        if not self._decode_piece(cut.end):
-            return self._salvage(ends)
-        self._consume(cut.next)
-        return False
-
-    def _structural_cut(self, ends: np.ndarray) -> _Cut | None:
-        # The last record that a comma and another value follow within the buffer.
-        for index in range(len(ends) - 1, max(-1, len(ends) - 4), -1):
-            end = int(ends[index]) + 1
-            comma = _COMMA.match(self.buffer, end, self.size)
-            if comma is not None and comma.end() < self.size:
-                return _Cut(end, comma.end())
-        return None
-
-    # End of the array, truncation, damage ---------------------------------------------
-
-    def _finish(self, close: int) -> bool:
-        """The array closes at buffer index ``close``: decode what is left, check the rest."""
-        if close > 1 and not self._decode_piece(close):
-            ends, _ = self._scan(upto=close)
-            return self._salvage(ends)
-        while not self.eof and self.size - close <= 1024:
-            self._read_block()  # only a closing brace should follow
-        trailer = bytes(self.buffer[close + 1 : min(self.size, close + 1025)]).strip()
-        if trailer != b"}":
-            # A stray bracket can close the array early: never drop the rest quietly.
-            self.report.error = (
-                f"the locations array closes at byte {self.offset + close:,}, but more follows "
-                f"({trailer[:30]!r}...): the {self.columns.count:,} records before it were read, "
-                "the rest of the file was not"
-            )
-        return True
-
-    def _truncated(self, ends: np.ndarray) -> bool:
-        """The stream ended inside the array: keep the complete records, say where it stopped."""
-        if len(ends) and not self._decode_piece(int(ends[-1]) + 1):
-            return self._salvage(ends)
-        size = self.offset + self.size
-        if self.columns.count == 0:
-            raise BadInput(f"the file is cut off at byte {size:,}, before its first record is complete")
-        self.report.error = (
-            f"the file is cut off at byte {size:,} (an interrupted download?): the "
-            f"{self.columns.count:,} complete records before the cut were read, the one cut "
-            "through was not"
-        )
-        return True
-
-    def _salvage(self, ends: np.ndarray) -> bool:
-        """A piece is not valid JSON: read its records one by one up to the damage."""
-        start = 1
-        for end in (int(e) + 1 for e in ends):
-            if start > 1:
-                comma = _COMMA.match(self.buffer, start, self.size)
-                if comma is None:
-                    break
-                start = comma.end()
-            try:
-                records = _decode_leniently(b"[" + self.buffer[start:end] + b"]", self.columns)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                break
-            self.columns.append(records)
-            start = end
-        self._stop("the JSON is invalid", self.offset + start)
-        return True
-
-    def _stop(self, problem: str, where: int) -> None:
-        if self.columns.count == 0:
-            raise BadInput(f"{problem} at byte {where:,}, before the first record could be read")
-        self.report.error = (
-            f"{problem} at byte {where:,}: the {self.columns.count:,} records before it were "
-            "read, the rest of the file was not"
-        )
-
-    # Decoding a piece in place ------------------------------------------------------------
-
-    def _decode_piece(self, end: int) -> bool:
-        """Decode ``buffer[1:end]`` as a list of records; False if it is not valid JSON."""
-        buffer = self.buffer
-        saved = buffer[end]
-        buffer[0], buffer[end] = ord("["), ord("]")
-        try:
-            with memoryview(buffer) as view, view[: end + 1] as piece:
-                try:
-                    records = _PIECE.decode(piece)
-                except msgspec.ValidationError:
-                    # Raw values would pin the buffer (it must stay growable): copy this once.
-                    records = _decode_leniently(bytes(piece), self.columns)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            # msgspec raises UnicodeDecodeError for a string that is not UTF-8: invalid JSON too.
-            return False
-        finally:
-            buffer[end] = saved
-        self.columns.append(records)
-        return True
-
-    # Buffer -----------------------------------------------------------------------------
-
-    def _read_block(self) -> bool:
-        """Read one more block into the buffer; False at the end of the stream."""
-        if len(self.buffer) - self.size < self.block_bytes:
-            grown = bytearray(max(2 * len(self.buffer), self.size + self.block_bytes + _SLACK))
-            grown[: self.size] = self.buffer[: self.size]
-            self.buffer = grown
-        with memoryview(self.buffer) as view, view[self.size : self.size + self.block_bytes] as room:
-            got = self.stream.readinto(room)
-        if not got:
-            self.eof = True
-            return False
-        self.size += got
-        return True
-
-    def _consume(self, upto: int) -> None:
-        """Drop the bytes before ``upto`` but one spare byte, so ``upto`` becomes index 1."""
-        keep_from = upto - 1
-        rest = self.size - keep_from
-        # What is kept is the start of one record: a small move.
-        self.buffer[:rest] = self.buffer[keep_from : self.size]
-        self.size = rest
-        self.offset += keep_from
-
-    def _scan(self, upto: int | None = None) -> tuple[np.ndarray, int]:
-        """Structural scan of ``buffer[1:upto]``; indices are buffer indices."""
-        view = np.frombuffer(self.buffer, dtype=np.uint8)[1 : self.size if upto is None else upto]
-        try:
-            ends, close = _scan(view)
-        finally:
-            del view  # the buffer must not stay exported
-        return ends + 1, (close + 1 if close >= 0 else -1)
+            break
+        starts.append(planned + found + open_at)
+    return starts
 
 
-# --- The structural scan ------------------------------------------------------------------
+def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None]) -> list[_Columns | None]:
+    """``first()`` here and :func:`read_range` for each job in a worker process, in order.
 
-_QUOTE, _BACKSLASH = ord('"'), ord("\\")
-_OPENERS = (ord("{"), ord("["))
-_CLOSERS = (ord("}"), ord("]"))
-
-
-def _scan(view: np.ndarray) -> tuple[np.ndarray, int]:
-    """Where depth-0 values end in ``view``, which starts outside any value.
-
-    Returns the index of each closing brace that ends a top-level object, and the index of
-    the first bracket that closes the enclosing array (-1 if not in view). Brackets inside
-    strings are ignored: a bracket is inside a string when an odd number of unescaped
-    quotes precede it. All of it is vectorised; only escaped quotes are counted one by one.
+    A worker is a fresh Python (``sys.executable -c``) that imports this module's reader
+    and nothing else: numpy and msgspec, not pandas, and never the caller's ``__main__``,
+    so it is ready in about 0.1 s and a script that calls auditor without an
+    ``if __name__ == "__main__"`` guard is not run again in it, as multiprocessing's
+    spawn and forkserver would. It is not a ``fork()`` of this process either: the TUI
+    runs the audit on a thread, and a forked copy of a threaded process can hold locks no
+    thread will release. It inherits the environment (the test suite's offline guard
+    comes with PYTHONPATH). A worker that cannot be started or fails leaves its piece
+    to this process (with ``AUDITOR_STRICT=1``, the test suite, its failure is raised).
     """
-    quotes = np.flatnonzero(view == _QUOTE)
-    if quotes.size:
-        quotes = _unescaped(view, quotes)
-    delta = ((view == _OPENERS[0]) | (view == _OPENERS[1])).view(np.int8) - (
-        (view == _CLOSERS[0]) | (view == _CLOSERS[1])
-    ).view(np.int8)
-    positions = np.flatnonzero(delta)
-    steps = delta[positions]
-    del delta
-    outside = (np.searchsorted(quotes, positions) & 1) == 0
-    positions, steps = positions[outside], steps[outside]
-    depth = np.cumsum(steps, dtype=np.int64)
-    below = np.flatnonzero(depth < 0)
-    close = int(positions[below[0]]) if below.size else -1
-    ends = positions[(steps == -1) & (depth == 0)]
-    if close >= 0:
-        ends = ends[ends < close]
-    return ends, close
+    started = [_Worker.start(job) for job in jobs]
+    try:
+        results = [first()]
+        results += [worker.result() if worker else read_range(*job) for job, worker in zip(jobs, started)]
+        return results
+    finally:
+        for worker in started:
+            if worker:
+                worker.close()
 
 
-def _unescaped(view: np.ndarray, quotes: np.ndarray) -> np.ndarray:
-    """Drop quotes escaped by an odd run of backslashes (rare: only these are looped over)."""
-    after_backslash = np.flatnonzero((quotes > 0) & (view[np.maximum(quotes - 1, 0)] == _BACKSLASH))
-    if not after_backslash.size:
-        return quotes
-    keep = np.ones(quotes.size, dtype=bool)
-    for index in after_backslash:
-        position = int(quotes[index]) - 1
-        run = 0
-        while position >= 0 and view[position] == _BACKSLASH:
-            run += 1
-            position -= 1
-        keep[index] = run % 2 == 0
-    return quotes[keep]
-
-
-# --- Lenient decoding: only for pieces holding a record of the wrong shape -----------------
-
-
-def _decode_leniently(piece: bytes, columns: _Columns) -> list[_Record]:
-    """Decode a piece record by record; a field of the wrong type is emptied and counted.
-
-    Raises ``msgspec.DecodeError`` if the piece is not valid JSON at all.
-    """
-    records: list[_Record] = []
-    for raw in _RAW_PIECE.decode(piece):
-        try:
-            records.append(_ONE.decode(raw))
-        except msgspec.ValidationError:
-            records.append(_salvage_record(_ANY.decode(raw), columns.count + len(records), columns))
-    return records
-
-
-def _salvage_record(value: Any, index: int, columns: _Columns) -> _Record:
-    """Keep the fields of the right type; a bad coordinate or time marks the record skipped."""
-    if not isinstance(value, dict):
-        columns.problems[index] = "the record is not a JSON object"
-        return _Record()
-    clean: dict[str, Any] = {}
-    for name, kind in _RECORD_FIELDS.items():
-        if value.get(name) is None:
-            continue
-        try:
-            clean[name] = msgspec.convert(value[name], kind)
-        except msgspec.ValidationError:
-            if name in _ESSENTIAL:
-                columns.problems.setdefault(index, "latitudeE7/longitudeE7 is not an integer")
-            elif name in ("timestamp", "timestampMs"):
-                columns.problems.setdefault(index, f"{name} is neither text nor a number")
-            else:
-                columns.emptied[name] = columns.emptied.get(name, 0) + 1
-    return _Record(**clean)
-
-
-# --- Columns ------------------------------------------------------------------------------
-
-
-class _Vocabulary(dict):
-    """Strings to small integer codes, growing as new strings appear.
-
-    Looking codes up with ``map(vocabulary.__getitem__, values)`` runs in C; only a string
-    never seen before reaches ``__missing__``.
-    """
-
-    def __missing__(self, key: Any) -> int:
-        code = len(self)
-        self[key] = code
-        return code
-
-    def categorical(self, codes: np.ndarray, normalise: Callable[[Any], str | None]) -> pd.Categorical:
-        """The codes as a categorical of normalised names (None and "" become missing)."""
-        names = [normalise(key) for key in self]
-        categories = sorted({name for name in names if name})
-        position = {name: i for i, name in enumerate(categories)}
-        # The smallest code type up front, so that pandas need not copy the codes again.
-        code_type = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
-        remap = np.array([position[name] if name else -1 for name in names] or [-1], dtype=code_type)
-        return pd.Categorical.from_codes(remap[codes], categories, validate=False)
-
-
-_LAT = attrgetter("latitudeE7")
-_LON = attrgetter("longitudeE7")
-_ISO = attrgetter("timestamp")
-_MS = attrgetter("timestampMs")
-_ACCURACY = attrgetter("accuracy")
-_ALTITUDE = attrgetter("altitude")
-_VELOCITY = attrgetter("velocity")
-_SIGNAL = attrgetter("source")
-_DEVICE = attrgetter("deviceTag")
-_TYPE = attrgetter("type")
-_CONFIDENCE = attrgetter("confidence")
-_FIRST = itemgetter(0)
-# Both spellings of the activity list: (record field, field inside each reading).
-_ACTIVITY_SPELLINGS = (
-    (attrgetter("activitys"), attrgetter("activities")),
-    (attrgetter("activity"), attrgetter("activity")),  # the later spelling wins if both
+# The worker's whole program: the job comes on stdin, its columns go to stdout (pickled).
+_WORKER_CODE = (
+    "import pickle, sys; path, job = pickle.load(sys.stdin.buffer); sys.path[:0] = path; "
+    "from auditor.importers.google_records_reader import serve; serve(job)"
 )
 
-# Why a row's time cannot be used.
-_TIME_OK, _TIME_MISSING, _ISO_BAD, _MS_BAD, _TIME_OUT_OF_RANGE = range(5)
-
 
 @dataclass
-class _Columns:
-    """Numpy arrays per field, one per decoded piece, joined at the end.
+class _Worker:
+    """One worker process reading one piece (see :func:`_in_workers`)."""
 
-    Every conversion maps a C-level getter over the structs (``map``, ``compress``,
-    ``np.fromiter``): no Python code runs per record.
-    """
+    job: tuple[Any, ...]
+    process: subprocess.Popen[bytes]
+    errors: IO[bytes]  # its stderr, read only to explain a failure
 
-    parts: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    count: int = 0
-    ms_count: int = 0
-    signals: _Vocabulary = field(default_factory=_Vocabulary)
-    devices: _Vocabulary = field(default_factory=_Vocabulary)  # deviceTag ints (NaN: absent)
-    activities: _Vocabulary = field(default_factory=_Vocabulary)
-    problems: dict[int, str] = field(default_factory=dict)  # record index -> why skipped
-    emptied: dict[str, int] = field(default_factory=dict)  # field -> values of a wrong type
+    @classmethod
+    def start(cls, job: tuple[Any, ...]) -> _Worker | None:
+        if not sys.executable:  # an embedded interpreter: no Python to start
+            return None
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the worker ends
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+        except OSError:
+            errors.close()
+            return None
+        worker = cls(job, process, errors)
+        assert process.stdin is not None
+        try:
+            with process.stdin:
+                process.stdin.write(pickle.dumps((list(sys.path), job)))
+        except OSError:  # it died at once; result() reads the piece here
+            pass
+        return worker
 
-    def append(self, records: list[_Record]) -> None:
-        n = len(records)
-        if not n:
-            return
-        time_ns, time_status = self._times(records, n)
-        self._add("lat", _numbers(_LAT, records, np.float64, n))
-        self._add("lon", _numbers(_LON, records, np.float64, n))
-        self._add("time", time_ns)
-        self._add("time_status", time_status)
-        self._add("accuracy", _numbers(_ACCURACY, records, np.float32, n))
-        self._add("altitude", _numbers(_ALTITUDE, records, np.float32, n))
-        self._add("speed", _numbers(_VELOCITY, records, np.float32, n))
-        self._add("device", np.fromiter(map(self.devices.__getitem__, map(_DEVICE, records)), np.int32, n))
-        self._add("signal", np.fromiter(map(self.signals.__getitem__, map(_SIGNAL, records)), np.int32, n))
-        self._add("activity", self._top_activities(records, n))
-        self.count += n
+    def result(self) -> _Columns | None:
+        """The worker's columns (None: the piece did not read cleanly); read here if it failed."""
+        assert self.process.stdout is not None
+        try:
+            with self.process.stdout:
+                columns = pickle.load(self.process.stdout)
+            if self.process.wait() == 0:
+                return columns
+        except (EOFError, pickle.UnpicklingError, OSError):
+            self.process.wait()
+        if os.environ.get("AUDITOR_STRICT") == "1":
+            self.errors.seek(0)
+            problem = self.errors.read().decode("utf-8", errors="replace").strip()
+            raise RuntimeError(
+                f"a Records.json worker process failed (exit {self.process.returncode}): {problem}"
+            )
+        return read_range(*self.job)
 
-    def take(self, name: str, dtype: type) -> np.ndarray:
-        """One field for the whole file; its pieces are released as they are joined."""
-        parts = self.parts.pop(name, None)
-        return np.concatenate(parts) if parts else np.empty(0, dtype)
-
-    def _add(self, name: str, values: np.ndarray) -> None:
-        self.parts.setdefault(name, []).append(values)
-
-    def _times(self, records: list[_Record], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Nanoseconds since the epoch (UTC) and a status code per record."""
-        ns = np.full(n, _NAT, dtype=np.int64)
-        status = np.full(n, _TIME_MISSING, dtype=np.int8)
-        iso = list(map(_ISO, records))
-        millis = list(map(_MS, records))
-        if millis.count(None) == n:  # ISO only, the usual case: no per-row selection
-            _iso_times(iso, slice(None), ns, status)
-            return ns, status
-        has_ms = np.fromiter(map(is_not, millis, repeat(None)), bool, n)
-        self.ms_count += int(has_ms.sum())
-        _epoch_ms_times(list(compress(millis, has_ms)), has_ms, ns, status)
-        if not has_ms.all():
-            _iso_times(list(compress(iso, ~has_ms)), ~has_ms, ns, status)
-        return ns, status
-
-    def _top_activities(self, records: list[_Record], n: int) -> np.ndarray:
-        """Per record, the code of the most confident type in its first activity reading.
-
-        ``max`` keeps the first of equal maxima, and Google lists types most confident
-        first, so ties go to the type listed first. Only the records that have readings
-        are visited, each by C-level ``map``/``max``: no Python code runs per record.
-        """
-        codes = np.full(n, self.activities[None], dtype=np.int32)
-        for readings_of, types_of in _ACTIVITY_SPELLINGS:
-            readings = list(map(readings_of, records))
-            # None is the default and a singleton, so this count runs by identity in C: a file
-            # without this spelling (most files lack one of the two) costs one pass, no more.
-            if readings.count(None) == n:
-                continue
-            has = np.fromiter(map(bool, readings), bool, n)
-            names = list(map(_TYPE, map(_MOST_CONFIDENT, map(types_of, map(_FIRST, compress(readings, has))))))
-            found = np.fromiter(map(is_not, names, repeat(None)), bool, len(names))
-            rows = np.flatnonzero(has)[found]
-            codes[rows] = np.fromiter(map(self.activities.__getitem__, compress(names, found)), np.int32, len(rows))
-        return codes
-
-
-_NO_TYPE = _ActivityType()
-_MOST_CONFIDENT = partial(max, key=_CONFIDENCE, default=_NO_TYPE)
-
-
-def _epoch_ms_times(values: list[Any], rows: np.ndarray, ns: np.ndarray, status: np.ndarray) -> None:
-    """``timestampMs`` (digit strings, or numbers) into ``ns``/``status`` at ``rows``."""
-    try:
-        millis = np.array(values).astype(np.int64)
-        bad = np.zeros(len(values), dtype=bool)
-    except (ValueError, OverflowError, TypeError):
-        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64)
-        bad = ~np.isfinite(numbers) | (np.abs(numbers) > 1e15)
-        millis = np.where(bad, 0, np.floor(np.nan_to_num(numbers))).astype(np.int64)
-    in_range = ~bad & (millis >= _EARLIEST_NS // 1_000_000) & (millis < _LATEST_NS // 1_000_000)
-    ns[rows] = np.where(in_range, millis * 1_000_000, _NAT)
-    status[rows] = np.where(bad, _MS_BAD, np.where(in_range, _TIME_OK, _TIME_OUT_OF_RANGE))
-
-
-def _iso_times(values: list[Any], rows: np.ndarray | slice, ns: np.ndarray, status: np.ndarray) -> None:
-    """ISO 8601 ``timestamp`` strings (None where absent) into ``ns``/``status`` at ``rows``."""
-    text = np.array(values, dtype=object)
-    try:
-        parsed = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce"))
-    except (ValueError, OverflowError):
-        parsed = pd.DatetimeIndex(parsing.iso_to_utc(pd.Series(text)))
-    # Compare in the parsed unit first: a year like 9999 would overflow nanoseconds.
-    ticks = parsed.asi8
-    per_tick = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[parsed.unit]
-    parsed_ok = ticks != _NAT
-    in_range = parsed_ok & (ticks >= _EARLIEST_NS // per_tick) & (ticks < _LATEST_NS // per_tick)
-    verdict = np.where(in_range, _TIME_OK, _TIME_OUT_OF_RANGE).astype(np.int8)
-    if not parsed_ok.all():
-        failed = np.flatnonzero(~parsed_ok)
-        verdict[failed] = np.where(pd.isna(text[failed]), _TIME_MISSING, _ISO_BAD)
-    ns[rows] = np.where(in_range, ticks * per_tick, _NAT)
-    status[rows] = verdict
-
-
-_EARLIEST_NS = parsing.EARLIEST.as_unit("ns").value
-_LATEST_NS = parsing.LATEST.as_unit("ns").value
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
 
 
 # --- The frame ----------------------------------------------------------------------------
@@ -730,9 +358,9 @@ def _points_frame(columns: _Columns, ref: FileRef, report: ImportReport) -> pd.D
         "accuracy_m": take("accuracy", np.float32),
         "altitude_m": take("altitude", np.float32),
         "speed_mps": take("speed", np.float32),
-        "signal": columns.signals.categorical(take("signal", np.int32), _signal_name),
-        "activity": columns.activities.categorical(take("activity", np.int32), _activity_name),
-        "device": columns.devices.categorical(take("device", np.int32), _device_name),
+        "signal": _categorical(columns.signals, take("signal", np.int32), _signal_name),
+        "activity": _categorical(columns.activities, take("activity", np.int32), _activity_name),
+        "device": _categorical(columns.devices, take("device", np.int32), _device_name),
     }
     del lat, lon, time_ns
     for name, count in sorted(columns.emptied.items()):
@@ -802,21 +430,17 @@ def _device_name(tag: float) -> str | None:
     return str(int(tag))  # an int of any size (math.isnan of one past 1e308 overflowed)
 
 
-def _numbers(getter: Callable[[Any], Any], records: list[Any], dtype: type, n: int) -> np.ndarray:
-    """One numeric field of every record; an integer beyond float range becomes infinite."""
-    try:
-        return np.fromiter(map(getter, records), dtype, n)
-    except OverflowError:
-        # Only a damaged file holds such numbers: the slow path runs for it alone, and the
-        # range checks then skip the rows (coordinates off the globe) or drop the values.
-        return np.fromiter((_finite_or_inf(getter(record)) for record in records), dtype, n)
-
-
-def _finite_or_inf(value: Any) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
+def _categorical(
+    vocabulary: _Vocabulary, codes: np.ndarray, normalise: Callable[[Any], str | None]
+) -> pd.Categorical:
+    """The codes as a categorical of normalised names (None and "" become missing)."""
+    names = [normalise(key) for key in vocabulary]
+    categories = sorted({name for name in names if name})
+    position = {name: i for i, name in enumerate(categories)}
+    # The smallest code type up front, so that pandas need not copy the codes again.
+    code_type = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
+    remap = np.array([position[name] if name else -1 for name in names] or [-1], dtype=code_type)
+    return pd.Categorical.from_codes(remap[codes], categories, validate=False)
 
 
 IMPORTERS = (

@@ -1,0 +1,207 @@
+"""Records.json decoded in pieces on several processes gives exactly the one-process result.
+
+The persona's real-layout Records.json (40,785 points, 10.8 MB) is written out as a plain
+file and read twice: once with ``AUDITOR_WORKERS=1``, once split into three pieces (a
+threshold of 0 bytes forces the split; small blocks make each piece several blocks), two of
+them in worker processes. Frames and reports must be identical, also when the file holds
+skipped records, invalid JSON, a cut or an early close in different pieces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditor.dataset import import_file
+from auditor.importers import google_records
+from auditor.importers.base import FileRef
+from auditor.registry import by_id
+
+REPO = Path(__file__).resolve().parent.parent
+PERSONA = REPO / "sample_exports" / "night-shift-nurse" / "takeout-20240229T101500Z-001.zip"
+MEMBER = "Takeout/Location History (Timeline)/Records.json"
+IMPORTER = by_id("google-records")
+PIECES = 3
+
+
+@pytest.fixture(scope="module")
+def persona() -> bytes:
+    with zipfile.ZipFile(PERSONA) as archive:
+        return archive.read(MEMBER)
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The jobs handed to worker processes (each job: path, start, stop, ...)."""
+    jobs: list[tuple] = []
+    original = google_records._Worker.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls, job):
+        jobs.append(job)
+        return original(cls, job)
+
+    monkeypatch.setattr(google_records._Worker, "start", classmethod(spy))
+    return jobs
+
+
+def read_both(path: Path, monkeypatch: pytest.MonkeyPatch, block: int = 256 * 1024):
+    """(frames, report) with one process, then with PIECES processes."""
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", block)
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    ref = FileRef(path, (), path.stat().st_size)
+    monkeypatch.setenv("AUDITOR_WORKERS", "1")
+    one = import_file(ref, IMPORTER)
+    monkeypatch.setenv("AUDITOR_WORKERS", str(PIECES))
+    many = import_file(ref, IMPORTER)
+    return one, many
+
+
+def assert_identical(one, many) -> None:
+    (frames_one, report_one), (frames_many, report_many) = one, many
+    assert dataclasses.asdict(report_many) == dataclasses.asdict(report_one)
+    assert frames_many.keys() == frames_one.keys()
+    for kind in frames_one:
+        pd.testing.assert_frame_equal(frames_many[kind], frames_one[kind], check_exact=True)
+
+
+def damage(data: bytes, at: float, old: bytes, new: bytes) -> bytes:
+    """Replace the first ``old`` after fraction ``at`` of the file with ``new``."""
+    where = data.index(old, int(len(data) * at))
+    return data[:where] + new + data[where + len(old) :]
+
+
+def test_three_pieces_give_the_one_process_frame(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
+) -> None:
+    path = tmp_path / "Records.json"
+    path.write_bytes(persona)
+    one, many = read_both(path, monkeypatch)
+    assert_identical(one, many)
+    frame, report = one[0]["points"], one[1]
+    assert len(frame) == 40_785
+    assert len(frame) + report.skipped_total == report.rows_read  # the persona plants a skip
+    assert (np.diff(frame["record"].to_numpy()) > 0).all() and frame["record"].iloc[
+        -1
+    ] == report.rows_read - 1
+    assert frame["activity"].notna().sum() > 1000  # the activity readings survive the split
+    # Two pieces went to workers, each starting at a record's "{" further into the file.
+    assert len(started) == PIECES - 1
+    starts = [job[1] for job in started]
+    assert starts == sorted(starts) and all(persona[start : start + 1] == b"{" for start in starts)
+    assert len(persona) // 4 < starts[0] < len(persona) // 2 < starts[1]
+
+
+def test_one_process_when_the_budget_is_one_or_the_file_is_small(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
+) -> None:
+    path = tmp_path / "Records.json"
+    path.write_bytes(persona)
+    monkeypatch.setenv("AUDITOR_WORKERS", "1")
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    import_file(FileRef(path, (), len(persona)), IMPORTER)
+    monkeypatch.setenv("AUDITOR_WORKERS", "2")
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", len(persona) + 1)
+    import_file(FileRef(path, (), len(persona)), IMPORTER)
+    assert started == []
+
+
+# Records that are skipped or partly emptied, one in each piece and at the pieces' edges.
+SKIPPED_IN_EVERY_PIECE = [
+    (0.02, b'"accuracy": ', b'"accuracy": "x", "was": '),  # wrong type: emptied, noted
+    (0.30, b'"latitudeE7": ', b'"latitudeE7": "515263242", "was": '),  # not an integer: skipped
+    (0.34, b'"timestamp": "', b'"timestamp": "not a time'),
+    (0.55, b'"timestamp": "2', b'"timestamp": "1'),  # 1023: outside the plausible window
+    (0.66, b'"source": "', b'"source": 7, "was": "'),
+    (0.70, b'"timestamp": "', b'"timestampMs": "1678000000000", "timestamp": "'),
+    (0.97, b'"latitudeE7": ', b'"latitudeE7": 0, "longitudeE7": 0, "was": '),
+]
+
+
+def test_skipped_records_in_every_piece(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
+) -> None:
+    data = persona
+    for at, old, new in SKIPPED_IN_EVERY_PIECE:
+        data = damage(data, at, old, new)
+    path = tmp_path / "Records.json"
+    path.write_bytes(data)
+    one, many = read_both(path, monkeypatch)
+    assert_identical(one, many)
+    report = one[1]
+    assert report.error is None
+    assert report.skipped_total == 4
+    assert len(report.notes) == 2
+    assert len(started) == PIECES - 1
+
+
+@pytest.mark.parametrize(
+    "name, at, old, new",
+    [
+        ("invalid JSON in the first piece", 0.1, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the middle piece", 0.5, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the last piece", 0.9, b'"source": "', b'"source": '),
+        ("early close in the middle piece", 0.5, b"\n    },\n    {", b"\n    }]\n  , {"),
+        ("a record with other indentation", 0.5, b"\n    },\n    {", b"\n  },\n    {"),
+    ],
+)
+def test_damage_in_one_piece(
+    persona: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[tuple],
+    name: str,
+    at: float,
+    old: bytes,
+    new: bytes,
+) -> None:
+    data = damage(damage(persona, 0.2, b'"accuracy": ', b'"accuracy": "x", "was": '), at, old, new)
+    path = tmp_path / "Records.json"
+    path.write_bytes(data)
+    one, many = read_both(path, monkeypatch)
+    assert_identical(one, many)
+    assert (one[1].error is None) == (name == "a record with other indentation")
+    assert len(started) == PIECES - 1
+
+
+@pytest.mark.parametrize("keep", [0.8, 0.999])
+def test_a_file_cut_short(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple], keep: float
+) -> None:
+    path = tmp_path / "Records.json"
+    path.write_bytes(persona[: int(len(persona) * keep)])
+    one, many = read_both(path, monkeypatch)
+    assert_identical(one, many)
+    assert "cut off" in one[1].error
+
+
+def test_timestamp_ms_generation(persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def to_millis(match: re.Match[bytes]) -> bytes:
+        millis = pd.Timestamp(match.group(1).decode()).value // 1_000_000
+        return b'"timestampMs": "%d"' % millis
+
+    legacy = re.sub(rb'"timestamp": "([^"]+)"', to_millis, persona)
+    path = tmp_path / "Location History.json"
+    path.write_bytes(legacy)
+    one, many = read_both(path, monkeypatch, block=128 * 1024)
+    assert_identical(one, many)
+    assert one[1].detail.startswith("Location History.json (timestampMs")
+
+
+def test_a_worker_that_fails_leaves_its_piece_to_this_process(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "Records.json"
+    path.write_bytes(persona)
+    monkeypatch.setattr(google_records, "_WORKER_CODE", "import sys; sys.exit(3)")
+    monkeypatch.setenv("AUDITOR_STRICT", "0")
+    one, many = read_both(path, monkeypatch)
+    assert_identical(one, many)
+    monkeypatch.setenv("AUDITOR_STRICT", "1")
+    with pytest.raises(RuntimeError, match="worker process failed"):
+        import_file(FileRef(path, (), len(persona)), IMPORTER)
