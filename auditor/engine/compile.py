@@ -273,9 +273,12 @@ class CompiledRule:
         else:
             judged_codes, uniques = pd.factorize(keys.values[judged_rows], sort=True)
             judged_codes = judged_codes.astype(np.int64)
-        code_of_row = np.full(len(frame), -1, dtype=np.int64)
-        code_of_row[judged_rows] = judged_codes
-        matched_codes = code_of_row[matched_rows]
+        if keys is None:  # one group: matched rows are judged rows, all in group 0
+            matched_codes = np.zeros(len(matched_rows), dtype=np.int64)
+        else:
+            code_of_row = np.full(len(frame), -1, dtype=np.int64)
+            code_of_row[judged_rows] = judged_codes
+            matched_codes = code_of_row[matched_rows]
         clock = view.clock(self.table, self.time_column) if self.time_column else None
         start = window_start(view.now, self.rule.window) if self.rule.window else None
         values = MEASURES[self.measure].compute(

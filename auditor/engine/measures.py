@@ -44,7 +44,11 @@ class MeasureInput:
     window_start_ns: int | None
 
     def column(self, rows: np.ndarray) -> np.ndarray:
-        return self.frame[str(self.argument)].to_numpy(dtype="float64", na_value=np.nan)[rows]
+        series = self.frame[str(self.argument)]
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
+            # plain numbers: pick the rows first, then widen (3.3M points: not a 26 MB copy per rule)
+            return series.to_numpy()[rows].astype("float64")
+        return series.to_numpy(dtype="float64", na_value=np.nan)[rows]
 
 
 Compute = Callable[[MeasureInput], np.ndarray]

@@ -180,9 +180,23 @@ def _text_mask(view: View, table: str, field: str, test: Callable[[pa.Array], pa
         codes = series.cat.codes.to_numpy()
         padded = np.append(on_categories, False)  # code -1 (missing) reads the padding
         return padded[codes]
+    # Statement texts repeat (the same shop, the same transfer): the test runs once per
+    # distinct text, and the rows read its answer (50k transactions hold a few thousand).
+    codes, distinct = view.memo(("text-codes", table, field), lambda: _text_codes(series), table=table)  # type: ignore[misc]
+    on_distinct = _bools(test(distinct)) if len(distinct) else np.zeros(0, dtype=bool)
+    return np.append(on_distinct, False)[codes]  # code -1 (missing) reads the padding
+
+
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Each row's position among the distinct texts of a text column (-1: missing), and those texts."""
     if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
         series = series.astype("string[pyarrow]")
-    return _bools(test(pa.array(series.array)))
+    arrow = pa.array(series.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    encoded = arrow.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
 
 
 def _bools(result: pa.Array | pa.ChunkedArray) -> np.ndarray:
