@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor import audit_cache, model
+from auditor import audit_cache, model, resources
 from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
 from auditor.engine.compile import evaluate_pack
@@ -25,6 +25,7 @@ from auditor.packs.issues import Issue
 from auditor.packs.loader import LoadedPack, Vocabulary, resolve_packs
 from auditor.scoring import PackScore, SourceEffect, ablate, score_pack
 from auditor.sources import Claim
+from auditor.timezones import choose_zone
 
 RESULT_SCHEMA_VERSION = "1"
 
@@ -54,6 +55,7 @@ class AuditResult:
     packs: list[PackResult]
     skipped_packs: list[LoadedPack]
     unknown_packs: list[str]
+    timezone_basis: str = ""  # in plain words: the zone UTC-only rows were read in, and why
 
     @property
     def pack_issues(self) -> list[Issue]:
@@ -92,13 +94,17 @@ def run_audit(
     Packs with errors are not evaluated; their issues are in ``skipped_packs``. With a
     ``cache`` (:class:`auditor.cache.ParseCache`), files parsed before are read back from it.
     """
-    store = None
-    if dataset is None and cache is not None:
+    paths = list(paths)
+    cached = dataset is None and cache is not None
+    if cached:
         # the same inputs as a run before: the merged dataset and its derived tables come back whole
-        dataset = audit_cache.load_dataset(list(paths), cache, on_file=on_file)
-        store = audit_cache.DerivedStore.for_audit(cache, _clock(now, dataset), timezone)
+        dataset = audit_cache.load_dataset(paths, cache, on_file=on_file)
     elif dataset is None:
-        dataset = load_dataset(list(paths), on_file=on_file)
+        dataset = load_dataset(paths, on_file=on_file)
+    # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
+    local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
+    timezone = local.zone
+    store = audit_cache.DerivedStore.for_audit(cache, _clock(now, dataset), timezone) if cached else None
     loaded, unknown = _packs(packs, vocabulary)
     clock = _clock(now, dataset)
     # derive: derived tables (stays, places, recurring payments) are computed on first use
@@ -115,7 +121,16 @@ def run_audit(
         score = score_pack(pack.pack, findings)  # type: ignore[arg-type]
         effects = ablate(pack.compiled, data, score) if ablation else []  # type: ignore[arg-type]
         results.append(PackResult(pack, findings, score, effects))
-    return AuditResult(dataset, data, clock, timezone, results, skipped, unknown)
+    return AuditResult(dataset, data, clock, timezone, results, skipped, unknown, local.basis)
+
+
+def _given_basis(timezone: str | None, paths: list[Path]) -> str | None:
+    """Why a zone given to run_audit is the one: a shipped persona's home, or the person's choice."""
+    if not timezone:
+        return None
+    if timezone == resources.persona_timezone(paths):
+        return f"{timezone}, where this sample persona lives"
+    return f"{timezone}, as set with --timezone"
 
 
 def _packs(packs, vocabulary) -> tuple[list[LoadedPack], list[str]]:

@@ -232,7 +232,7 @@ class _Redactor:
         )  # fmt: skip
         packs = [self.pack(p) for p in self.original.packs]
         return RedactedResult(dataset, data, data.now, self.original.timezone, packs, self.original.skipped_packs,
-                              self.original.unknown_packs, redaction=self.level,
+                              self.original.unknown_packs, self.original.timezone_basis, redaction=self.level,
                               original_sources=dict(self.sources))  # fmt: skip
 
     def now(self, now: pd.Timestamp) -> pd.Timestamp:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,17 +112,39 @@ def evidence_rows(result: AuditResult, finding: Finding, limit: int | None = EVI
     if frame is None or not len(finding.evidence):
         return []
     rows = finding.evidence if limit is None else finding.evidence[:limit]
-    picked = frame.iloc[rows]
-    out = []
-    for position, (_, row) in zip(rows, picked.iterrows()):
-        out.append({
-            "row": int(position),
-            "file": _plain(row.get("file")),
-            "record": _plain(row.get("record")),
-            "source": _plain(row.get("source")),
-            "summary": _summary(finding.kind, row),
-        })  # fmt: skip
-    return out
+    # Column by column, not row by row: iterrows builds a Series per row (0.3 s for the
+    # decade persona's JSON); the values and their text are the same.
+    kind = finding.kind
+    default = tuple(c for c in frame.columns if c not in ("importer", "file", "record", "source"))[:4]
+    wanted = [c for c in ("file", "record", "source", *_SUMMARY_COLUMNS.get(kind, default)) if c in frame]
+    picked = frame[list(dict.fromkeys(wanted))].iloc[rows]  # only the columns shown: 3.3M points have 14
+    files, records, sources = (_column_values(picked, column, _plain) for column in ("file", "record", "source"))
+    return [
+        {"row": int(position), "file": file, "record": record, "source": source, "summary": summary}
+        for position, file, record, source, summary in zip(rows, files, records, sources, _summaries(kind, default, picked))
+    ]
+
+
+def _column_values(picked: pd.DataFrame, column: str, convert: Callable[[object], Any]) -> list[Any]:
+    if column not in picked:
+        return [convert(None)] * len(picked)
+    return [convert(value) for value in picked[column].tolist()]
+
+
+def _summaries(kind: str, default: tuple[str, ...], picked: pd.DataFrame) -> list[str]:
+    """Each row's summary: its kind's telling columns (else ``default``), present values only, joined by ' | '."""
+    texts = [_column_values(picked, column, _summary_text) for column in _SUMMARY_COLUMNS.get(kind, default)]
+    return [" | ".join(text for text in row if text is not None) for row in zip(*texts)] if texts else [""] * len(picked)
+
+
+def _summary_text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 _SUMMARY_COLUMNS = {
@@ -132,20 +155,6 @@ _SUMMARY_COLUMNS = {
     "trips": ("requested", "product", "dropoff_address", "fare"),
     "ratings": ("time", "value", "direction", "provider"),
 }
-
-
-def _summary(kind: str, row: pd.Series) -> str:
-    parts = []
-    for column in _SUMMARY_COLUMNS.get(kind, tuple(c for c in row.index if c not in ("importer", "file", "record", "source"))[:4]):
-        value = row.get(column)
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            continue
-        if isinstance(value, pd.Timestamp):
-            value = value.strftime("%Y-%m-%d %H:%M")
-        elif isinstance(value, float):
-            value = f"{value:g}"
-        parts.append(str(value))
-    return " | ".join(parts)
 
 
 def _plain(value: object) -> object:
@@ -166,6 +175,7 @@ def result_document(result: AuditResult) -> dict[str, Any]:
         "generated_by": f"auditor {__version__}",
         "as_of": result.now.isoformat().replace("+00:00", "Z"),
         "timezone": result.timezone,
+        "timezone_basis": result.timezone_basis,
         "note": DISCLAIMER,
         "sources": [{"source": s, "rows": rows} for s, rows in sorted(result.data.rows_by_source().items())],
         "packs": [_pack_document(result, p) for p in result.packs],
@@ -228,7 +238,7 @@ def _finding_document(result: AuditResult, finding: Finding) -> dict[str, Any]:
         "judged_rows": finding.judged_rows,
         "unjudged_rows": finding.unjudged_rows,
         "groups": [{"label": g.label, "value": g.value, "passed": g.passed, "rows": g.rows} for g in finding.groups],
-        "evidence": {"count": int(len(finding.evidence)), "rows": evidence_rows(result, finding, EVIDENCE_IN_JSON)},
+        "evidence": {"count": len(finding.evidence), "rows": evidence_rows(result, finding, EVIDENCE_IN_JSON)},
     }
 
 
@@ -266,11 +276,13 @@ def render_summary(result: AuditResult, out: Console) -> None:
     if not result.packs:
         out.print("No rule pack could be evaluated.")
     out.print(f"[dim]As of {result.now:%Y-%m-%d}. {DISCLAIMER} Details: auditor scan PATH...[/]")
+    out.print(f"[dim]Local time: {escape(result.timezone_basis)}.[/]")
 
 
 def render_text(result: AuditResult, out: Console) -> None:
     """The full scan as rich text: per pack, score, findings with evidence, what each source gives away."""
     out.print(f"[dim]As of {result.now:%Y-%m-%d %H:%M} UTC. {DISCLAIMER}[/]")
+    out.print(f"[dim]Local time: {escape(result.timezone_basis)}.[/]")
     for pack in result.packs:
         out.print()
         out.print(f"[bold underline]{escape(pack.pack.title)}[/] [dim]({escape(pack.pack.id)} {escape(pack.pack.version)}, "
@@ -348,7 +360,7 @@ def _threshold(finding: Finding) -> str:
 
 def render_markdown(result: AuditResult) -> str:
     """The scan as Markdown (the report command writes the same text to a file)."""
-    lines = [f"# Audit as of {result.now:%Y-%m-%d}", "", f"_{DISCLAIMER}_", ""]
+    lines = [f"# Audit as of {result.now:%Y-%m-%d}", "", f"_{DISCLAIMER}_", "", f"Local time: {result.timezone_basis}.", ""]
     for pack in result.packs:
         lines += [f"## {pack.pack.title}", "", f"Plays {pack.pack.scorer}. " + _score_line(pack).replace("[bold]", "**").replace("[/]", "**"), ""]
         lines += ["| rule | outcome | measured | threshold | effect | inference or reason |", "| --- | --- | --- | --- | --- | --- |"]

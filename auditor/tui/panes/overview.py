@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,6 +32,8 @@ class OverviewPane(Horizontal):
 
     def show(self, result, redacted: bool) -> None:
         self.result, self.redacted = result, redacted
+        local = f"\n[dim]Local time: {escape(result.timezone_basis)}.[/dim]" if result.timezone_basis else ""
+        self.query_one("#overview-disclaimer", Static).update(f"[i]{DISCLAIMER}[/i]{local}")
         packs = self.query_one("#overview-packs", OptionList)
         chosen = packs.highlighted or 0
         packs.clear_options()
