@@ -76,8 +76,8 @@ class _Spy:
         monkeypatch.setattr(google_ondevice, "_merge_pieces", spy)
 
 
-def _in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, workers: int = 2):
-    monkeypatch.setattr(google_ondevice, "PIECES_MIN_BYTES", 100_000)
+def _in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, workers: int = 2, min_bytes: int = 100_000):
+    monkeypatch.setattr(google_ondevice, "PIECES_MIN_BYTES", min_bytes)
     monkeypatch.setenv("AUDITOR_WORKERS", str(workers))
     return import_file(FileRef(path), google_ondevice.IMPORTERS[0])
 
@@ -240,3 +240,30 @@ def test_ios_segment_of_the_wrong_shape_in_a_later_piece_falls_back(
     assert spy.items == []
     assert any("segment is not in the expected shape" in reason for reason in one[1].skipped)
     _assert_identical(one, pieces)
+
+
+def test_android_path_points_in_pieces_equal_one_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real export's bulk is timelinePath (rawSignals hold about a month): keep 30 raw
+    # signals, so that semanticSegments is the array cut, and break path points in both pieces.
+    timeline = json.loads(android_text)
+    timeline["rawSignals"] = timeline["rawSignals"][:30]
+    text = json.dumps(timeline, indent=2, ensure_ascii=False)
+    paths = text.count('"point": "')
+    text = _replace_nth(text, '"point": "', '"point": "x', 20)
+    text = _replace_nth(text, '"time": "2019', '"time": "garbage', paths - 20)
+    path = tmp_path / "Timeline.json"
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    # As in a large export, the rawSignals key is not within the first bytes searched for it.
+    monkeypatch.setattr(google_ondevice, "RAW_KEY_WITHIN", 1_000)
+    pieces = _in_pieces(path, monkeypatch, min_bytes=10_000)
+    _assert_identical(one, pieces)
+    (items,) = spy.items  # the path pieces (rawSignals are read here, not merged)
+    assert len(items) == 2 and sum(items) == len(timeline["semanticSegments"])
+    skipped = {group.reason: group.records for group in one[1].skipped.values()}
+    unreadable = skipped["timelinePath point is not a coordinate (expected 'lat°, lon°' or 'geo:lat,lon')"]
+    bad_time = skipped["timelinePath point time is not an ISO 8601 time"]
+    assert {_piece_of(unreadable[0], items), _piece_of(bad_time[0], items)} == {0, 1}

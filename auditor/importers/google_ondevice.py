@@ -443,6 +443,9 @@ def _is_segment(segment: _Segment) -> bool:
 # CPU, which pieces win back from about 300,000 Android raw positions (440 bytes each) or
 # 1M iOS path points (120 bytes each) on two idle cores (bench/ondevice_bench.py).
 PIECES_MIN_BYTES = 128_000_000
+# rawSignals is cut only when its key lies within this many bytes of the file's start, that
+# is after a small semanticSegments; a larger semanticSegments is cut instead.
+RAW_KEY_WITHIN = 64_000_000
 # The calling process's share of rawSignals: less than a worker's, since it also decodes
 # the segments and builds the visits, activities and path points while the workers run.
 CALLER_SHARE = 1.1
@@ -514,8 +517,16 @@ class _LightSegment(_Segment, gc=False):
     timelinePath: list[_Present] | None = None  # type: ignore[assignment]
 
 
+class _AndroidLight(_Android, gc=False):
+    """The Android object with its segments' timelinePath vertices skipped (see _LightSegment)."""
+
+    semanticSegments: list[_LightSegment] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[assignment]
+
+
 _SEGMENTS = msgspec.json.Decoder(list[_Segment], strict=False)
 _LIGHT_SEGMENTS = msgspec.json.Decoder(list[_LightSegment], strict=False)
+_LIGHT_ANDROID = msgspec.json.Decoder(_AndroidLight, strict=False)
+_SEGMENTS_KEY = b'"semanticSegments"'
 
 
 @dataclass
@@ -527,8 +538,8 @@ class _PathPiece:
     skips: list[tuple[np.ndarray, str]]
 
 
-def _path_piece(path: str, low: int, high: int) -> _PathPiece | None:
-    """Decode the iOS segments in bytes ``low:high`` and read their timelinePath points.
+def _path_piece(path: str, low: int, high: int, android: bool) -> _PathPiece | None:
+    """Decode the segments in bytes ``low:high`` and read their timelinePath points.
 
     None when they are not JSON or a segment is of the wrong shape: the caller then reads
     the whole file in one process, which skips such a segment with its reason.
@@ -540,8 +551,8 @@ def _path_piece(path: str, low: int, high: int) -> _PathPiece | None:
                 segments: list[_Segment] = _SEGMENTS.decode(piece)
         except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
             return None
-        parts = _Parts(False, *_numbered(segments), *_numbered([]), None)
-        columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=False))
+        parts = _Parts(android, *_numbered(segments), *_numbered([]), None)
+        columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=android))
         items = len(segments)
         json_pieces.keep_until_exit(segments)
     return _PathPiece(items, columns, log.take())
@@ -585,21 +596,54 @@ def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog) -
     )
 
 
-def _raw_signals_span(data: Any, body_start: int) -> tuple[int, int] | None:
-    """Where the top-level rawSignals array lies: its ``[`` and one past its ``]``; or None.
+def _array_after_key(data: Any, key_text: bytes, body_start: int, limit: int | None = None) -> int | None:
+    """The position of the ``[`` that opens the value of the first ``key_text`` key, or None.
 
-    Found by searching bytes, not parsing: the caller proves the find right by decoding
-    the rest of the file with an empty array in its place (see _decode_in_pieces).
+    ``limit``: search only the first bytes, where the key is if the array before it is small.
     """
-    key = data.find(_RAW_KEY, body_start)
+    key = data.find(key_text, body_start, len(data) if limit is None else body_start + limit)
     # A quote after a backslash would be inside a string, not the key's own.
     if key <= body_start or data[key - 1] == ord("\\"):
         return None
-    colon = json_pieces.skip_whitespace(data, key + len(_RAW_KEY))
+    colon = json_pieces.skip_whitespace(data, key + len(key_text))
     if data[colon : colon + 1] != b":":
         return None
     start = json_pieces.skip_whitespace(data, colon + 1)
-    if data[start : start + 1] != b"[":
+    return start if data[start : start + 1] == b"[" else None
+
+
+def _segments_span(data: Any, body_start: int) -> tuple[int, int] | None:
+    """Where semanticSegments lies: its ``[`` and one past its ``]``, found by searching bytes.
+
+    The end is the ``]`` before the next top-level key (searched from the file's end,
+    where rawSignals and userLocationProfile lie) or before the object's closing brace.
+    The caller proves it by counting: the pieces' segments must be all the file's.
+    """
+    start = _array_after_key(data, _SEGMENTS_KEY, body_start)
+    if start is None:
+        return None
+    following = [at for at in (data.rfind(_RAW_KEY), data.rfind(_PROFILE_KEY)) if at > start]
+    end_of_value = min(following) if following else data.rfind(b"}")
+    if end_of_value <= start:
+        return None
+    if following:
+        comma = _last_before_whitespace(data, start, end_of_value)
+        if data[comma : comma + 1] != b",":
+            return None
+        end_of_value = comma
+    close = _last_before_whitespace(data, start, end_of_value)
+    return (start, close + 1) if data[close : close + 1] == b"]" else None
+
+
+def _raw_signals_span(data: Any, body_start: int, limit: int) -> tuple[int, int] | None:
+    """Where the top-level rawSignals array lies: its ``[`` and one past its ``]``; or None.
+
+    Found by searching bytes, not parsing, and only where semanticSegments before it is
+    smaller than ``limit``: the caller proves the find right by decoding the rest of the
+    file with an empty array in its place (see _decode_in_pieces).
+    """
+    start = _array_after_key(data, _RAW_KEY, body_start, limit)
+    if start is None:
         return None
     # The array's end is searched from the file's end: a real export ends with rawSignals
     # or with a small userLocationProfile after it.
@@ -648,7 +692,17 @@ def _decode_in_pieces(ref: FileRef, data: Any, body: memoryview, report: ImportR
     first = json_pieces.skip_whitespace(data, body_start)
     if data[first : first + 1] == b"[":
         return _ios_in_pieces(ref, data, body, first, processes)
-    return _android_in_pieces(ref, data, body_start, processes, report)
+    # Which array to cut: a rawSignals key near the start means semanticSegments is small
+    # (the benchmark's worst case, millions of raw positions); otherwise the bulk is
+    # timelinePath, as in real exports, which seem to keep rawSignals for about a month.
+    # Searching only the first bytes never scans a gigabyte for a key that is at its end.
+    raw = _raw_signals_span(data, body_start, RAW_KEY_WITHIN)
+    if raw is not None and raw[1] - raw[0] >= PIECES_MIN_BYTES:
+        return _android_in_pieces(ref, data, body_start, raw, processes, report)
+    segments = _segments_span(data, body_start)
+    if segments is None or segments[1] - segments[0] < PIECES_MIN_BYTES:
+        return None
+    return _android_paths_in_pieces(ref, data, body, segments, processes)
 
 
 def _shares(processes: int, size: int) -> list[float]:
@@ -665,7 +719,9 @@ def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, proces
     if len(cuts) < 2:
         return None
     try:
-        pieces = json_pieces.map_pieces(_path_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__])
+        pieces = json_pieces.map_pieces(
+            _path_piece, [(str(ref.path), low, high, False) for low, high in cuts], [__name__]
+        )
         segments: list[_Segment] = _LIGHT_SEGMENTS.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
@@ -674,12 +730,37 @@ def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, proces
     return _Parts(False, *_numbered(segments), *_numbered([]), None, path_pieces=pieces)  # type: ignore[arg-type]
 
 
-def _android_in_pieces(
-    ref: FileRef, data: Any, body_start: int, processes: int, report: ImportReport
+def _android_paths_in_pieces(
+    ref: FileRef, data: Any, body: memoryview, span: tuple[int, int], processes: int
 ) -> _Parts | None:
-    span = _raw_signals_span(data, body_start)
-    if span is None or span[1] - span[0] < PIECES_MIN_BYTES:
+    """Workers read the timelinePath points of runs of semanticSegments; the rest is decoded here."""
+    start, end = span
+    cuts = json_pieces.element_cuts(data, start, end, _shares(processes, end - start))
+    if len(cuts) < 2:
         return None
+    try:
+        pieces = json_pieces.map_pieces(
+            _path_piece, [(str(ref.path), low, high, True) for low, high in cuts], [__name__]
+        )
+        whole = _LIGHT_ANDROID.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
+        return None
+    segments = whole.semanticSegments or []
+    if any(p is None for p in pieces) or sum(p.items for p in pieces) != len(segments):  # type: ignore[union-attr]
+        return None
+    _require_timeline_keys(whole)
+    return _Parts(
+        True,
+        *_numbered(segments),
+        *_numbered(whole.rawSignals or []),
+        whole.userLocationProfile or None,
+        path_pieces=pieces,  # type: ignore[arg-type]
+    )
+
+
+def _android_in_pieces(
+    ref: FileRef, data: Any, body_start: int, span: tuple[int, int], processes: int, report: ImportReport
+) -> _Parts | None:
     start, end = span
     cuts = json_pieces.element_cuts(data, start, end, _shares(processes, end - start))
     if len(cuts) < 2:
