@@ -93,3 +93,28 @@ def test_a_named_zone_wins():
     year = days(2024, range(1, 13))
     chosen = choose_zone("Asia/Tokyo", visits(year, [60] * len(year)))
     assert chosen.zone == "Asia/Tokyo" and "--timezone" in chosen.basis
+
+
+def test_a_persons_own_copy_is_read_in_the_zone_its_exports_show(tmp_path):
+    """The gig driver's files outside sample_exports (no truth.json): the same zone, the same late rides."""
+    import shutil
+
+    from auditor.pipeline import run_audit
+
+    copy = tmp_path / "my-exports"
+    shutil.copytree(resources.persona_dir("gig-driver"), copy, ignore=shutil.ignore_patterns("truth.json"))
+    own = run_audit([copy], packs=["sesame"], ablation=False)
+    assert own.timezone == "America/Chicago"
+    assert own.timezone_basis.startswith("America/Chicago, inferred")
+    persona = run_audit(
+        [resources.persona_dir("gig-driver")], packs=["sesame"], timezone="America/Chicago", ablation=False
+    )
+    assert persona.timezone_basis == "America/Chicago, where this sample persona lives"
+
+    def late_rides(result):
+        finding = next(f for f in result.packs[0].findings if f.rule == "late-night-paid-rides")
+        trips = result.frame("trips")
+        return finding.outcome, sorted(trips["record"].to_numpy()[finding.evidence].tolist())
+
+    assert late_rides(own) == late_rides(persona)
+    assert late_rides(own)[0] == "fired" and len(late_rides(own)[1]) == 7
