@@ -10,7 +10,7 @@ It writes (or reuses) a deterministic synthetic file in ``bench/data/`` (git-ign
 ``records_gen.py``), then runs each method in a fresh subprocess and reports wall time, CPU
 time and peak RSS (the child's own ``ru_maxrss``, interpreter and imports included), and,
 for the whole process tree (the child and the worker processes it starts), CPU seconds and
-the peak of the summed RSS, sampled from /proc every 10 ms (a worker's last few ms of CPU
+the peak of the summed RSS, sampled from /proc every 50 ms (a worker's last few ms of CPU
 can be missed):
 
 * ``floor_read``: read the file in 32 MB blocks, nothing else. The I/O floor.
@@ -262,7 +262,7 @@ class _TreeSampler(threading.Thread):
         self.join()
 
     def run(self) -> None:
-        while not self.done.wait(0.01):
+        while not self.done.wait(0.05):
             stats = {}
             for entry in os.listdir("/proc"):
                 if entry.isdigit():

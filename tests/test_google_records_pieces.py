@@ -205,3 +205,12 @@ def test_a_worker_that_fails_leaves_its_piece_to_this_process(
     monkeypatch.setenv("AUDITOR_STRICT", "1")
     with pytest.raises(RuntimeError, match="worker process failed"):
         import_file(FileRef(path, (), len(persona)), IMPORTER)
+
+
+def test_a_zip_member_is_read_in_one_process(monkeypatch: pytest.MonkeyPatch, started: list[tuple]) -> None:
+    # A member is inflated as a stream; it cannot be cut without inflating what comes before.
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    monkeypatch.setenv("AUDITOR_WORKERS", "2")
+    frames, report = import_file(FileRef(PERSONA, (MEMBER,)), IMPORTER)
+    assert len(frames["points"]) == 40_785 and report.error is None
+    assert started == []

@@ -43,6 +43,13 @@ Size is the hard part: real files are 0.5-2 GB and 1-6 million points
    is correct for any layout and slower.
 4. A file cut short (an interrupted download) keeps every record before the cut and says
    where the cut is; invalid JSON in the middle keeps what came before it, likewise.
+5. A plain file of ``SPLIT_BYTES`` or more is cut at separators into one piece per process
+   that ``workers.cpu_budget()`` allows, about as many records each; this process reads
+   the first, fresh worker processes the others (``_read_plain_file``), and the columns
+   are joined in file order. Only clean pieces are taken from workers: from the first
+   piece with anything unusual in it, this process reads on alone, so the result (rows,
+   record numbers, skips, messages) is the one-process result. The decoding itself lives
+   in :mod:`auditor.importers.google_records_reader`, which a worker imports alone.
 
 Records that cannot be used are skipped with a reason and their index in the
 ``locations`` array: no or non-integer coordinates, coordinates off the globe, no time,
@@ -52,6 +59,7 @@ a time that does not parse, or a time outside the plausible window of
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -265,10 +273,11 @@ def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None
     """``first()`` here and :func:`read_range` for each job in a worker process, in order.
 
     A worker is a fresh Python (``sys.executable -c``) that imports this module's reader
-    and nothing else: numpy and msgspec, not pandas, and never the caller's ``__main__``,
-    so it is ready in about 0.1 s and a script that calls auditor without an
-    ``if __name__ == "__main__"`` guard is not run again in it, as multiprocessing's
-    spawn and forkserver would. It is not a ``fork()`` of this process either: the TUI
+    and nothing else of auditor (numpy and msgspec, then pandas for ISO timestamps: about
+    0.5 s of CPU in all, spent while this process reads the first piece), and never the
+    caller's ``__main__``: a script that calls auditor without an ``if __name__ ==
+    "__main__"`` guard is not run again in every worker, as it is with multiprocessing's
+    spawn and forkserver (seen while testing). Nor is it a ``fork()`` of this process: the TUI
     runs the audit on a thread, and a forked copy of a threaded process can hold locks no
     thread will release. It inherits the environment (the test suite's offline guard
     comes with PYTHONPATH). A worker that cannot be started or fails leaves its piece
@@ -317,11 +326,9 @@ class _Worker:
             return None
         worker = cls(job, process, errors)
         assert process.stdin is not None
-        try:
-            with process.stdin:
-                process.stdin.write(pickle.dumps((list(sys.path), job)))
-        except OSError:  # it died at once; result() reads the piece here
-            pass
+        # If it died at once, the write fails; result() then reports it or reads the piece here.
+        with contextlib.suppress(BrokenPipeError), process.stdin:
+            process.stdin.write(pickle.dumps((list(sys.path), job)))
         return worker
 
     def result(self) -> _Columns | None:
