@@ -183,9 +183,9 @@ def run_stages(cached: bool = False) -> dict:
                        "rss_mb": _rss_now_mb(), "peak_rss_mb": _peak_mb(), **extra})  # fmt: skip
         wall, cpu = time.perf_counter(), time.process_time()
 
-    from auditor import model, reports
+    from auditor import audit_cache, model, reports
     from auditor.cache import ParseCache
-    from auditor.dataset import Dataset, import_batch, load_dataset, merge_kind
+    from auditor.dataset import Dataset, import_batch, merge_kind
     from auditor.engine import derived
     from auditor.engine.compile import evaluate_pack
     from auditor.engine.context import AuditData
@@ -193,12 +193,16 @@ def run_stages(cached: bool = False) -> dict:
     from auditor.pipeline import AuditResult, PackResult, _clock
     from auditor.scoring import ablate, score_pack
     from auditor.sources import claim, discover
+    from auditor.timezones import choose_zone
 
     done("python imports")
+    store = None
     if cached:
+        # as run_audit does with --cache: the whole-audit entry (merged frames, derived tables)
         os.environ["AUDITOR_CACHE_DIR"] = str(CACHE)
-        dataset = load_dataset([DECADE], cache=ParseCache())
-        done("load from the cache (find, read, merge)")
+        parse_cache = ParseCache()
+        dataset = audit_cache.load_dataset([DECADE], parse_cache)
+        done("load from the cache (find, read merged frames)")
     else:
         found = discover([DECADE])
         claims, unclaimed = claim(found.files)
@@ -228,7 +232,11 @@ def run_stages(cached: bool = False) -> dict:
     loaded, unknown = resolve_packs(None)
     done("load packs", packs=len(loaded))
     clock = _clock(None, dataset)
-    data = AuditData(dataset.frames, now=clock, timezone=None)
+    local = choose_zone(None, dataset.frames)  # as run_audit: the zone the exports' offsets show
+    done(f"time zone ({local.zone or 'UTC'})")
+    if cached:
+        store = audit_cache.DerivedStore.for_audit(parse_cache, clock, local.zone)
+    data = AuditData(dataset.frames, now=clock, timezone=local.zone, store=store)
     for name in derived.table_names():
         table = data.view().table(name)
         done(f"derive {name}", rows=0 if table is None else len(table))
@@ -243,7 +251,7 @@ def run_stages(cached: bool = False) -> dict:
         effects = ablate(pack.compiled, data, score)
         done(f"ablation {pack.pack.id}", sources=len(effects))
         results.append(PackResult(pack, findings, score, effects))
-    result = AuditResult(dataset, data, clock, None, results, [p for p in loaded if not p.ok], unknown)
+    result = AuditResult(dataset, data, clock, local.zone, results, [p for p in loaded if not p.ok], unknown, local.basis)
     for fmt in reports.FORMATS:
         text = reports.render(result, fmt)
         done(f"report {fmt}", bytes=len(text))
