@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -280,6 +281,7 @@ def read_claims(
             read_here(task)
         return parts, reports  # type: ignore[return-value]
     executor = start_pool(pool_size)
+    finished = False
     try:
         # the largest first, so that the last to finish is a small one
         futures = {id(task): executor.submit(_run_task, task) for task in sorted(pooled, key=lambda t: -t.size)}
@@ -299,9 +301,15 @@ def read_claims(
             # as it would have been without workers.
             for task in waiting:
                 keep(task, _run_task(task))
+        finished = True
     finally:
+        if not finished:
+            # Cancelled (on_file raised), interrupted (Ctrl-C) or failed: the workers' current
+            # files are of no use now, and workers only ever read, so they are stopped at once
+            # rather than waited for at exit.
+            _stop_workers(executor)
         # Not waiting: idle workers take ~0.5 s to wind Python down, which they do while this
-        # process merges; cancelled (on_file raised) or failed, their current files are dropped.
+        # process merges.
         executor.shutdown(wait=False, cancel_futures=True)
     return parts, reports  # type: ignore[return-value]
 
@@ -309,7 +317,25 @@ def read_claims(
 def start_pool(size: int) -> ProcessPoolExecutor:
     """Worker processes for reading files; each knows it is a worker (one process per file inside)."""
     context = multiprocessing.get_context(_START_METHOD)
-    return ProcessPoolExecutor(size, mp_context=context, initializer=workers.mark_worker)
+    return ProcessPoolExecutor(size, mp_context=context, initializer=_worker_started)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    # Python 3.14 has ProcessPoolExecutor.terminate_workers(); before it, the processes are
+    # reachable only through the executor's own table.
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+def _worker_started() -> None:
+    workers.mark_worker()
+    # Ctrl-C reaches every process of the terminal's group: the main process stops the load
+    # (and drops what is queued); a worker would only add its own traceback to the screen.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:

@@ -8,7 +8,9 @@ start workers, so the thresholds are lowered here to force the pool on real expo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,20 +70,25 @@ def test_a_pool_gives_the_frames_reports_and_duplicates_of_one_process(forced_po
     assert len(single.frames["points"]) > 10_000 and len(single.duplicates) >= 3  # real data, real overlaps
 
 
-def test_cancelling_from_the_progress_callback_stops_the_pooled_load(forced_pool):
+def test_cancelling_from_the_progress_callback_stops_the_load_and_its_workers(forced_pool):
     class Cancelled(Exception):
         pass
 
     seen: list[str] = []
 
-    def cancel_on_second(item) -> None:
+    def cancel(item) -> None:
         seen.append(item.ref.display)
-        if len(seen) == 2:
-            raise Cancelled
+        raise Cancelled  # at the first file: the workers have barely started theirs
 
     with pytest.raises(Cancelled):
-        load_dataset([NURSE], on_file=cancel_on_second)
-    assert len(seen) == 2
+        load_dataset([NURSE], on_file=cancel)
+    assert len(seen) == 1
+    # the workers are stopped (SIGTERM), not left to finish files nobody will read
+    started = multiprocessing.active_children()
+    assert started
+    for process in started:
+        process.join(timeout=60)
+    assert [process.exitcode for process in started] == [-signal.SIGTERM] * len(started)
 
 
 def _probe() -> tuple[bool, int]:
