@@ -233,17 +233,25 @@ def timeline(result: AuditResult) -> Chart:
         if column is None or frame[column].isna().all():
             continue
         valid = frame[column].notna().to_numpy()
-        months = _month_numbers(frame.loc[valid, column])
-        sources = frame.loc[valid, "source"].astype("category")
+        every = bool(valid.all())  # the usual case: no copy of 3.3M points to drop nothing
+        months = _month_numbers(frame[column] if every else frame.loc[valid, column])
+        if not len(months):
+            continue
+        sources = (frame["source"] if every else frame.loc[valid, "source"]).astype("category")
+        categories = sources.cat.categories
+        # one integer key per (month, source), counted with bincount (months span decades at
+        # most, so the keys are few): no sort of millions of keys. Rows without a source take
+        # the last code of each month, which is not counted.
+        width = len(categories) + 1
         codes = sources.cat.codes.to_numpy().astype(np.int64)
-        # one integer key per (month, source): np.unique on it is a sort of int64, not of strings
-        width = len(sources.cat.categories) + 1
-        keys, tally = np.unique((months - months.min()) * width + codes, return_counts=True) if len(months) else ([], [])
-        for key, n in zip(keys, tally):
+        codes[codes < 0] = width - 1
+        first = int(months.min())
+        tally = np.bincount((months - first) * width + codes)
+        for key in np.flatnonzero(tally):
             month, code = divmod(int(key), width)
-            if code < len(sources.cat.categories):
-                label = (int(month + months.min()), str(sources.cat.categories[code]))
-                counts[label] = counts.get(label, 0) + int(n)
+            if code < len(categories):
+                label = (month + first, str(categories[code]))
+                counts[label] = counts.get(label, 0) + int(tally[key])
     if not counts:
         chart.note = _hidden(result, "dates")
         return chart
