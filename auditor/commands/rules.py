@@ -176,7 +176,7 @@ def _list(loaded: list[LoadedPack], args: argparse.Namespace) -> int:
         document = [
             {
                 "id": p.pack.id, "file": p.file, "title": p.pack.title, "scorer": p.pack.scorer, "version": p.pack.version,
-                "ok": p.ok,
+                "ok": p.ok, "run_by_default": p.pack.run_by_default,
                 "rules": [{"id": r.id, "title": r.title, "kind": r.kind, "signals": r.signals, "basis": r.basis.label,
                            "cases": len(r.cases)} for r in p.pack.rules],
             }
@@ -187,6 +187,8 @@ def _list(loaded: list[LoadedPack], args: argparse.Namespace) -> int:
     out = Console(highlight=False, soft_wrap=False)
     for p in packs:
         status = "" if p.ok else " [red](has errors: auditor rules lint)[/]"
+        if not p.pack.run_by_default:
+            status += f" [yellow](runs only when named: --pack {escape(p.pack.id)})[/]"
         out.print(f"\n[bold]{escape(p.pack.id)}[/] {escape(p.pack.version)}: {escape(p.pack.title)} [dim]({escape(p.file)})[/]{status}")
         out.print(f"  plays {escape(p.pack.scorer)}")
         table = Table(show_edge=False, padding=(0, 1))

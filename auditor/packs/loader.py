@@ -250,7 +250,9 @@ def resolve_packs(refs: Iterable[str] | None, vocabulary: Vocabulary | None = No
     """
     refs = list(refs or [])
     if not refs:
-        return [_load_unchanged(p, vocabulary) for p in builtin_packs()], []
+        # every built-in pack but examples and drafts; a pack that failed to load is kept to show its errors
+        everything = [_load_unchanged(p, vocabulary) for p in builtin_packs()]
+        return [lp for lp in everything if lp.pack is None or lp.pack.run_by_default], []
     builtin = {p: _load_unchanged(p, vocabulary) for p in builtin_packs()}
     by_id = {lp.pack.id: lp for lp in builtin.values() if lp.pack is not None}
     out: list[LoadedPack] = []

@@ -402,6 +402,11 @@ class Pack(Strict):
     description: str | None = None
     version: Text = Field(description='the pack\'s own version, as text: "1.0"')
     scorer: Text = Field(description="who the pack plays: a cash-flow lender, an insurer...")
+    run_by_default: bool = Field(
+        default=True,
+        description="false for an example or a draft: an audit runs the pack only when it is named "
+        "(--pack ID or its path); lint and test still read it",
+    )
     scale: Scale | None = Field(default=None, description="without a scale the pack is an exposure report")
     bands: list[Band] = Field(default_factory=list)
     dimensions: dict[str, Dimension] = Field(default_factory=dict)
