@@ -104,9 +104,9 @@ def run_audit(
     # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
     local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
     timezone = local.zone
-    store = audit_cache.DerivedStore.for_audit(cache, _clock(now, dataset), timezone) if cached else None
-    loaded, unknown = _packs(packs, vocabulary)
     clock = _clock(now, dataset)
+    store = audit_cache.DerivedStore.for_audit(cache, clock, timezone) if cached else None
+    loaded, unknown = _packs(packs, vocabulary)
     # derive: derived tables (stays, places, recurring payments) are computed on first use
     # and cached per audit and per ablation variant (auditor.engine.derived), and kept in
     # the cache's store when there is one.
