@@ -30,8 +30,8 @@ import pyarrow.compute as pc
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from auditor.engine.context import BOOL, NUMBER, POSITION, TEXT, TIME, View, position_columns
+from auditor.safe_regex import check_regex  # RE2: linear time, the engine pyarrow matches with
 
-MAX_PATTERN = 2_000
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_PLACE_RADIUS_M = 150.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,29 +46,6 @@ class Mask:
 
 
 # --- argument types ----------------------------------------------------------------------
-
-
-def check_regex(pattern: str) -> str:
-    """Reject patterns RE2 cannot compile (RE2 runs in linear time: no catastrophic backtracking)."""
-    import re2  # google-re2, the same engine Arrow uses
-
-    if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are allowed")
-    options = re2.Options()
-    options.log_errors = False  # the message goes into the located issue, not to stderr
-    try:
-        re2.compile(pattern, options)
-    except re2.error as problem:
-        reason = problem.args[0] if problem.args else problem
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        hint = ""
-        if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern:
-            hint = "; RE2 has no lookaround: match the wider text or combine with 'not'"
-        elif re.search(r"\\[1-9]", pattern):
-            hint = "; RE2 has no backreferences"
-        raise ValueError(f"not a valid RE2 regular expression: {reason}{hint}") from None
-    return pattern
 
 
 def _hour_range(value: tuple[int, int]) -> tuple[int, int]:
