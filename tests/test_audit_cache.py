@@ -225,3 +225,14 @@ def test_a_store_only_reads_tables_of_its_own_key(tmp_path):
     other.put("stays", inputs, frame.iloc[:1])
     assert store.get("stays", inputs) is None  # the folder now holds the other clock's tables
     assert os.listdir(folder) and all(stat.S_IMODE((folder / n).stat().st_mode) == 0o600 for n in os.listdir(folder))
+
+
+def test_a_report_from_the_cache_is_the_same_file(exports, cache_dir, capsys):
+    report = ["report", str(exports), "--format", "markdown", "--output", "-", "--no-ablation", "--timezone", TIMEZONE]
+    assert main([*report, "--no-cache"]) == 0
+    plain = capsys.readouterr().out
+    assert not cache_dir.exists()
+    assert main([*report, "--cache"]) == 0
+    assert main([*report, "--cache"]) == 0
+    assert capsys.readouterr().out == plain * 2
+    assert "## What was read" in plain and (cache_dir / audit_cache.AUDITS).is_dir()

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from auditor import resources
+from auditor.commands import cache as cache_command
 from auditor.pipeline import AuditResult, run_audit
 from auditor.redact import LEVELS, redact
 from auditor.reports import FORMATS, default_name, render
@@ -49,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--as-of", metavar="DATE", dest="as_of",
                         help="judge as of this date (default: the latest time in the data)")  # fmt: skip
     parser.add_argument("--no-ablation", action="store_true", help="skip 'what each source gives away'")
+    cache_command.add_flags(parser)  # as scan: a report of the same exports again skips parsing and deriving
     return parser
 
 
@@ -75,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             errors.print(f"[bold red]auditor:[/] {escape(str(refused))}")
             return EXIT_USAGE
     try:
-        result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation)
+        result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation,
+                           cache=cache_command.from_args(args))  # fmt: skip
     except PathNotFound as missing:
         errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
         return EXIT_USAGE
