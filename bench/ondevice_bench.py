@@ -18,8 +18,8 @@ Then, each in a fresh subprocess (so peak RSS is the method's own), it times:
 * ``import_one``: ``dataset.import_file`` with the importer in one process
   (``AUDITOR_WORKERS=1``), frames built;
 * ``import``: the same with the processes ``workers.cpu_budget()`` allows: a large file
-  is decoded in pieces by a fork server's workers (json_pieces.py). Its CPU column adds the
-  fork server's and its workers' CPU to the process's own.
+  is decoded in pieces by worker processes (json_pieces.py). Its CPU column adds the
+  workers' CPU to the process's own; its peak RSS is the calling process's alone.
 
 Usage::
 
@@ -365,20 +365,10 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _fork_server_cpu() -> float:
-    """CPU of the fork server (its imports) and of the workers it has reaped, from /proc."""
-    from multiprocessing import forkserver
-
-    pid = forkserver._forkserver._forkserver_pid
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 after the name.
-    ticks = sum(int(value) for value in fields[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
+def _children_cpu() -> float:
+    """CPU of the worker processes this process has waited for (json_pieces waits for each)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(method: str, path: Path) -> dict[str, object]:
@@ -414,11 +404,7 @@ def measure(method: str, path: Path) -> dict[str, object]:
         raise SystemExit(f"unknown method {method!r}")
     seconds = time.perf_counter() - began
     cpu = _cpu_seconds() - cpu_before
-    if method == "import":
-        # The workers have sent their results; wait for the fork server to reap them so
-        # that their CPU is counted.
-        time.sleep(0.5)
-        cpu += _fork_server_cpu()
+    cpu += _children_cpu()
     return {
         "method": method,
         "seconds": seconds,
@@ -442,30 +428,42 @@ def _run_child(method: str, path: Path) -> dict[str, object]:
 # --- Driver -------------------------------------------------------------------------------
 
 
-def run(points: int, variants: list[str], repeat: int, folder: Path, seed: int) -> bool:
+def run(
+    points: int,
+    variants: list[str],
+    repeat: int,
+    folder: Path,
+    seed: int,
+    reuse: bool = False,
+    methods: tuple[str, ...] = METHODS,
+) -> bool:
     """Generate, measure each method ``repeat`` times (order rotated), print a table."""
     within_target = True
     for variant in variants:
         path = folder / ("Timeline.json" if variant == "android" else "location-history.json")
         began = time.perf_counter()
-        counts = (generate_android if variant == "android" else generate_ios)(path, points, seed)
+        if reuse and path.exists():
+            counts: dict[str, int] | str = "reused from an earlier run with --dir"
+        else:
+            counts = (generate_android if variant == "android" else generate_ios)(path, points, seed)
         size_mb = path.stat().st_size / 1e6
         print(
-            f"\n{variant}: {path.name}, {size_mb:,.0f} MB, generated in {time.perf_counter() - began:.1f} s; {counts}"
+            f"\n{variant}: {path.name}, {size_mb:,.0f} MB, generated in {time.perf_counter() - began:.1f} s; {counts}",
+            flush=True,
         )
-        results: dict[str, list[dict[str, object]]] = {m: [] for m in METHODS}
+        results: dict[str, list[dict[str, object]]] = {m: [] for m in methods}
         load_before = os.getloadavg()[0]
         for round_number in range(repeat):
-            order = METHODS[round_number % len(METHODS) :] + METHODS[: round_number % len(METHODS)]
+            order = methods[round_number % len(methods) :] + methods[: round_number % len(methods)]
             for method in order:
                 results[method].append(_run_child(method, path))
         point_rows = int(results["import"][0]["rows"])
-        print(f"points imported: {point_rows:,}")
+        print(f"points imported: {point_rows:,}", flush=True)
         print(f"load average before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} (2 cores)")
         print(
             f"{'method':<14}{'median s':>10}{'min s':>8}{'s per 1M pts':>14}{'CPU s':>8}{'peak RSS MB':>13}{'x file':>8}"
         )
-        for method in METHODS:
+        for method in methods:
             seconds = [float(r["seconds"]) for r in results[method]]
             cpu = statistics.median(float(r["cpu"]) for r in results[method])
             rss = max(float(r["peak_rss_mb"]) for r in results[method])
@@ -497,18 +495,30 @@ def main(argv: list[str] | None = None) -> int:
         "--dir", type=Path, help="keep the generated files here (default: a temporary folder)"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when import is above the target")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --dir: measure the files already there instead of generating"
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated, from {','.join(METHODS)} (import is always measured)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.measure[0], Path(args.measure[1]))))
         return 0
     variants = ["android", "ios"] if args.variant == "both" else [args.variant]
+    chosen = {name.strip() for name in args.methods.split(",")} | {"import"}
+    if chosen - set(METHODS):
+        parser.error(f"unknown methods: {', '.join(sorted(chosen - set(METHODS)))}")
+    methods = tuple(m for m in METHODS if m in chosen)
     if args.dir:
         args.dir.mkdir(parents=True, exist_ok=True)
-        ok = run(args.points, variants, args.repeat, args.dir, args.seed)
+        ok = run(args.points, variants, args.repeat, args.dir, args.seed, args.reuse, methods)
     else:
         with tempfile.TemporaryDirectory(prefix="ondevice-bench-") as folder:
-            ok = run(args.points, variants, args.repeat, Path(folder), args.seed)
+            ok = run(args.points, variants, args.repeat, Path(folder), args.seed, methods=methods)
     return 0 if ok or not args.check else 1
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -184,7 +186,7 @@ def test_one_worker_budget_starts_no_process(
     path = tmp_path / "Timeline.json"
     path.write_text(android_text, encoding="utf-8")
     started: list[int] = []
-    monkeypatch.setattr(json_pieces, "pool", lambda *args: started.append(1))
+    monkeypatch.setattr(json_pieces, "_Worker", lambda *args: started.append(1))
     frames, report = _in_pieces(path, monkeypatch, workers=1)
     assert started == [] and report.error is None and len(frames["points"]) > POSITIONS
 
@@ -267,3 +269,33 @@ def test_android_path_points_in_pieces_equal_one_process(
     unreadable = skipped["timelinePath point is not a coordinate (expected 'lat°, lon°' or 'geo:lat,lon')"]
     bad_time = skipped["timelinePath point time is not an ISO 8601 time"]
     assert {_piece_of(unreadable[0], items), _piece_of(bad_time[0], items)} == {0, 1}
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(
+    android_text: str, tmp_path: Path
+) -> None:
+    # multiprocessing's spawn and forkserver import the caller's __main__ in every worker:
+    # a script without an `if __name__ == "__main__":` guard would run again, side effects
+    # and all. The piece workers import only the importer's module.
+    path = tmp_path / "Timeline.json"
+    path.write_text(android_text, encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import os\n"
+        "os.environ['AUDITOR_WORKERS'] = '2'\n"
+        "from pathlib import Path\n"
+        "from auditor.dataset import import_file\n"
+        "from auditor.importers import google_ondevice\n"
+        "from auditor.importers.base import FileRef\n"
+        "google_ondevice.PIECES_MIN_BYTES = 100_000\n"
+        "merge = google_ondevice._merge_pieces\n"
+        "google_ondevice._merge_pieces = lambda p, r: print('PIECES', len(p)) or merge(p, r)\n"
+        "print('SCRIPT RAN')\n"
+        f"frames, report = import_file(FileRef(Path({str(path)!r})), google_ondevice.IMPORTERS[0])\n"
+        "print('POINTS', len(frames['points']), report.error)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("SCRIPT RAN") == 1
+    assert "PIECES 2" in done.stdout and "None" in done.stdout.splitlines()[-1]

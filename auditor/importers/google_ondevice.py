@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import math
 import mmap
+import os
 import operator
 import re
 from collections.abc import Sequence
@@ -720,7 +721,7 @@ def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, proces
         return None
     try:
         pieces = json_pieces.map_pieces(
-            _path_piece, [(str(ref.path), low, high, False) for low, high in cuts], [__name__]
+            _path_piece, [(os.path.abspath(ref.path), low, high, False) for low, high in cuts]
         )
         segments: list[_Segment] = _LIGHT_SEGMENTS.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
@@ -740,7 +741,7 @@ def _android_paths_in_pieces(
         return None
     try:
         pieces = json_pieces.map_pieces(
-            _path_piece, [(str(ref.path), low, high, True) for low, high in cuts], [__name__]
+            _path_piece, [(os.path.abspath(ref.path), low, high, True) for low, high in cuts]
         )
         whole = _LIGHT_ANDROID.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
@@ -767,7 +768,7 @@ def _android_in_pieces(
         return None
     rest = b"".join((bytes(data[body_start : start + 1]), bytes(data[end - 1 :])))
     try:
-        pieces = json_pieces.map_pieces(_raw_piece, [(str(ref.path), low, high) for low, high in cuts], [__name__])
+        pieces = json_pieces.map_pieces(_raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts])
         whole = _WHOLE.decode(rest)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None

@@ -3,7 +3,7 @@
 A million-point export spends most of its import in one process decoding one array
 (``rawSignals``, or the iOS array of segments). This module finds where to cut that array
 between two of its elements, reads each piece back as a JSON array of its own, and runs a
-function over the pieces in a small process pool while the calling process reads the first
+function over the pieces in worker processes while the calling process reads the first
 piece itself.
 
 Why a cut is safe: the cut is made at a comma chosen by a cheap byte search, not by parsing
@@ -13,21 +13,21 @@ pieces' elements in order. A comma that was not between two elements of this arr
 inside a nested object or a string) leaves some piece unreadable; the caller then decodes
 the whole file in one process as before, so the result never depends on the cut.
 
-Processes are started by a fork server, never by ``fork()`` from the caller: the TUI runs the
-audit on a thread, and forking a threaded process can leave the child holding locks no thread
-will release. ``workers.cpu_budget()`` says how many processes may run; inside a loading
-worker it is 1 and nothing is started here.
+Workers are fresh Pythons that import only the function's module (see :func:`map_pieces`).
+``workers.cpu_budget()`` says how many processes may run; inside a loading worker it is 1
+and nothing is started here.
 """
 
 from __future__ import annotations
 
 import mmap
-import multiprocessing
+import os
+import pickle
 import re
-import threading
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -102,81 +102,115 @@ def piece_of(path: str, low: int, high: int) -> Iterator[memoryview]:
             view.release()
 
 
-_in_pool_worker = False
+_in_piece_worker = False
 _kept: list[Any] = []
 
 
-def _start_worker() -> None:
-    global _in_pool_worker
-    _in_pool_worker = True
+def worker_started() -> None:
+    """Say that this process is a piece worker (the worker program calls it first)."""
+    global _in_piece_worker
+    _in_piece_worker = True
     workers.mark_worker()
 
 
 def keep_until_exit(decoded: Any) -> None:
-    """In a pool worker, keep ``decoded`` (millions of small objects) alive until the process ends.
+    """In a piece worker, keep ``decoded`` (millions of small objects) alive until the process ends.
 
-    A fork server's child ends with ``os._exit`` right after sending its result, so freeing
-    the objects one by one first (about 0.15 s per million points) is wasted work. Anywhere
-    else this does nothing, and the caller's reference goes as usual.
+    The worker ends with ``os._exit`` right after writing its result, so freeing the objects
+    one by one first (about 0.15 s per million points) is wasted work. Anywhere else this
+    does nothing, and the caller's reference goes as usual.
     """
-    if _in_pool_worker:
+    if _in_piece_worker:
         _kept.append(decoded)
 
 
 class PiecesFailed(Exception):
-    """A worker process died or could not be started: the caller reads the file in one process."""
+    """A worker process could not be started or failed: the caller reads the file in one process."""
 
 
-@contextmanager
-def pool(processes: int, preload: Sequence[str]) -> Iterator[ProcessPoolExecutor]:
-    """A pool of ``processes`` started by a fork server that has imported ``preload`` once.
-
-    The fork server outlives this call, so a second import in the same session (the TUI
-    reloading) forks ready workers instead of starting Python again.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
-    executor = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker)
-    try:
-        yield executor
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+# The worker's whole program: (sys.path, module, function, arguments) come pickled on stdin,
+# the function's result goes pickled to stdout, and the process ends without tearing down
+# what it decoded. Only the function's module is imported, never the caller's __main__.
+_WORKER_CODE = (
+    "import os, pickle, sys; path, module, name, args = pickle.load(sys.stdin.buffer); sys.path[:0] = path; "
+    "import importlib; from auditor.importers import json_pieces; json_pieces.worker_started(); "
+    "result = getattr(importlib.import_module(module), name)(*args); "
+    "sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)); "
+    "sys.stdout.flush(); os._exit(0)"
+)
 
 
-def map_pieces(
-    function: Callable[..., T],
-    arguments: Sequence[tuple[Any, ...]],
-    preload: Sequence[str],
-) -> list[T]:
-    """``function(*arguments[i])`` for every piece: the first here, the others in workers.
+class _Worker:
+    """One worker process computing one piece (see :func:`map_pieces`)."""
 
-    Results come back in the order of ``arguments``. A worker that cannot be started or dies
-    raises :class:`PiecesFailed`; an exception raised by ``function`` itself propagates.
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]):
+        if not sys.executable:  # an embedded interpreter: no Python to start
+            raise PiecesFailed("no Python executable to start a worker with")
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+            )
+            assert self.process.stdin is not None
+            job = (list(sys.path), function.__module__, function.__qualname__, args)
+            self.process.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            self.process.stdin.close()
+        except OSError as error:
+            self.close()
+            raise PiecesFailed(f"a worker could not be started: {error}") from error
+
+    def result(self) -> Any:
+        assert self.process.stdout is not None
+        data = self.process.stdout.read()
+        code = self.process.wait()
+        if code != 0 or not data:
+            self.errors.seek(0)
+            said = self.errors.read().decode("utf-8", "replace").strip()
+            message = f"a worker ended with exit code {code}: {said[-2000:] or 'no message'}"
+            if os.environ.get("AUDITOR_STRICT") == "1":  # the test suite: a worker's bug must fail it
+                raise RuntimeError(message)
+            raise PiecesFailed(message)
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        self.errors.close()
+
+
+def map_pieces(function: Callable[..., T], arguments: Sequence[tuple[Any, ...]]) -> list[T]:
+    """``function(*arguments[i])`` for every piece: the first here, the others in worker processes.
+
+    Results come back in the order of ``arguments``. A worker is a fresh Python
+    (``sys.executable -c``) that imports ``function``'s module (numpy, pandas, pyarrow,
+    msgspec: about 0.5 s of CPU, spent while this process reads the first piece) and never
+    the caller's ``__main__``, so a script that calls auditor without an
+    ``if __name__ == "__main__"`` guard is not run again in it, as it would be with
+    multiprocessing's spawn or forkserver. Nor is it a ``fork()`` of this process: the TUI
+    runs the audit on a thread, and a forked copy of a threaded process can hold locks no
+    thread will release. It inherits the environment (the test suite's offline guard comes
+    with PYTHONPATH). A worker that cannot be started or fails raises :class:`PiecesFailed`
+    (with ``AUDITOR_STRICT=1``, a RuntimeError with its message); an exception raised by
+    ``function`` here propagates.
     """
     if len(arguments) <= 1:
         return [function(*args) for args in arguments]
-    with pool(len(arguments) - 1, preload) as executor:
-        # Starting the pool waits until the fork server has imported ``preload`` (about a
-        # second the first time): submit from a thread, so this process reads its piece meanwhile.
-        submitted: list[Future[T]] = []
-        failed: list[BaseException] = []
-
-        def submit() -> None:
-            try:
-                submitted.extend(executor.submit(function, *args) for args in arguments[1:])
-            except (BrokenProcessPool, OSError, RuntimeError) as error:
-                failed.append(error)
-
-        starter = threading.Thread(target=submit, name="json-pieces-start", daemon=True)
-        starter.start()
+    started: list[_Worker] = []
+    try:
+        for args in arguments[1:]:
+            started.append(_Worker(function, args))
         here = function(*arguments[0])
-        starter.join()
-        if failed:
-            raise PiecesFailed(str(failed[0])) from failed[0]
-        try:
-            return [here, *(future.result() for future in submitted)]
-        except BrokenProcessPool as error:
-            raise PiecesFailed(str(error)) from error
+        return [here, *(worker.result() for worker in started)]
+    finally:
+        for worker in started:
+            worker.close()
 
 
 def budget() -> int:
