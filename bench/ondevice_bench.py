@@ -403,12 +403,14 @@ def measure(method: str, path: Path) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown method {method!r}")
     seconds = time.perf_counter() - began
-    cpu = _cpu_seconds() - cpu_before
-    cpu += _children_cpu()
+    here = _cpu_seconds() - cpu_before
+    in_workers = _children_cpu()
     return {
         "method": method,
         "seconds": seconds,
-        "cpu": cpu,
+        "cpu": here + in_workers,
+        "cpu_here": here,
+        "cpu_workers": in_workers,
         "peak_rss_mb": _rss_mb(),
         "baseline_rss_mb": baseline,
         "rows": rows,
@@ -461,16 +463,20 @@ def run(
         print(f"points imported: {point_rows:,}", flush=True)
         print(f"load average before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} (2 cores)")
         print(
-            f"{'method':<14}{'median s':>10}{'min s':>8}{'s per 1M pts':>14}{'CPU s':>8}{'peak RSS MB':>13}{'x file':>8}"
+            f"{'method':<14}{'median s':>10}{'min s':>8}{'s per 1M pts':>14}{'CPU s':>8}"
+            f"{'here':>7}{'workers':>9}{'peak RSS MB':>13}{'x file':>8}"
         )
         for method in methods:
             seconds = [float(r["seconds"]) for r in results[method]]
-            cpu = statistics.median(float(r["cpu"]) for r in results[method])
+            cpu, here, workers = (
+                statistics.median(float(r[key]) for r in results[method])
+                for key in ("cpu", "cpu_here", "cpu_workers")
+            )
             rss = max(float(r["peak_rss_mb"]) for r in results[method])
             median = statistics.median(seconds)
             print(
                 f"{method:<14}{median:>10.2f}{min(seconds):>8.2f}{median / point_rows * 1e6:>14.2f}"
-                f"{cpu:>8.2f}{rss:>13,.0f}{rss / size_mb:>8.2f}"
+                f"{cpu:>8.2f}{here:>7.2f}{workers:>9.2f}{rss:>13,.0f}{rss / size_mb:>8.2f}"
             )
         per_million = statistics.median(float(r["seconds"]) for r in results["import"]) / point_rows * 1e6
         verdict = "within" if per_million <= TARGET_S_PER_MILLION else "ABOVE"
@@ -496,7 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when import is above the target")
     parser.add_argument(
-        "--reuse", action="store_true", help="with --dir: measure the files already there instead of generating"
+        "--reuse",
+        action="store_true",
+        help="with --dir: measure the files already there instead of generating",
     )
     parser.add_argument(
         "--methods",

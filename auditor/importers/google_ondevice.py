@@ -58,15 +58,19 @@ Size: an export can hold millions of raw positions. The whole file is decoded wi
 msgspec into structs that declare only the fields read (``strict=False`` turns the iOS
 number strings into numbers in C); columns are then parsed as whole arrays. A file with
 a malformed record is decoded again record by record, so that only the bad records are
-skipped.
+skipped. From 128 MB, the largest array (Android rawSignals or semanticSegments, the iOS
+array) is cut between elements and its pieces are decoded and turned into columns on the
+processes ``workers.cpu_budget()`` allows (json_pieces.py); the pieces' skips are counted
+call by call, so frames and report are those of one process, and anything unusual (broken
+JSON, a record of the wrong shape) sends the file back to one process.
 """
 
 from __future__ import annotations
 
 import math
 import mmap
-import os
 import operator
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -437,18 +441,19 @@ def _is_segment(segment: _Segment) -> bool:
     )
 
 
-# --- Decoding rawSignals in pieces, on several processes ------------------------------------
+# --- Decoding a large array in pieces, on several processes ---------------------------------
 
-# Below this many bytes (rawSignals, or the iOS array) one process reads the file: the
-# first worker's start-up (a fork server importing pandas and pyarrow) costs about 0.5 s of
-# CPU, which pieces win back from about 300,000 Android raw positions (440 bytes each) or
-# 1M iOS path points (120 bytes each) on two idle cores (bench/ondevice_bench.py).
+# Below this many bytes (rawSignals, semanticSegments or the iOS array) one process reads
+# the file: a worker's start-up (a fresh Python importing numpy, pandas and pyarrow) costs
+# about 0.5 s of CPU, which pieces win back from about 300,000 Android raw positions (440
+# bytes each) or 1M iOS path points (120 bytes each) on two idle cores (bench/ondevice_bench.py).
 PIECES_MIN_BYTES = 128_000_000
 # rawSignals is cut only when its key lies within this many bytes of the file's start, that
 # is after a small semanticSegments; a larger semanticSegments is cut instead.
 RAW_KEY_WITHIN = 64_000_000
-# The calling process's share of rawSignals: less than a worker's, since it also decodes
-# the segments and builds the visits, activities and path points while the workers run.
+# The calling process's share of the array, relative to an even split: a little more than a
+# worker's, since a worker first spends ~0.5 s starting Python, while this process only has
+# the rest of the file and the frames to build after its piece.
 CALLER_SHARE = 1.1
 _RAW_SIGNALS = msgspec.json.Decoder(list[_RawSignal], strict=False)
 _RAW_KEY = b'"rawSignals"'
@@ -532,7 +537,7 @@ _SEGMENTS_KEY = b'"semanticSegments"'
 
 @dataclass
 class _PathPiece:
-    """The timelinePath points of one run of iOS segments read apart (records count from its first)."""
+    """The timelinePath points of one run of segments read apart (records count from its first)."""
 
     items: int
     columns: dict[str, Any] | None
@@ -768,7 +773,9 @@ def _android_in_pieces(
         return None
     rest = b"".join((bytes(data[body_start : start + 1]), bytes(data[end - 1 :])))
     try:
-        pieces = json_pieces.map_pieces(_raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts])
+        pieces = json_pieces.map_pieces(
+            _raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts]
+        )
         whole = _WHOLE.decode(rest)
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
@@ -1041,7 +1048,9 @@ def _categorical(values: list[str | None]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(encoded.dictionary.to_pylist(), dtype=object))
 
 
-def _path_points(report: ImportReport | _SkipLog, parts: _Parts, times: _SegmentTimes) -> dict[str, Any] | None:
+def _path_points(
+    report: ImportReport | _SkipLog, parts: _Parts, times: _SegmentTimes
+) -> dict[str, Any] | None:
     """timelinePath vertices: a time of their own (Android) or minutes after the segment start (iOS)."""
     where = _segments_with(parts, "timelinePath")
     if not len(where):
