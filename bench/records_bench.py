@@ -18,7 +18,7 @@ can be missed):
   blocks on the generator's known record separator, decode with msgspec typed structs of
   the same fields the importer reads (coordinates, both timestamps, accuracy, altitude,
   velocity, source, deviceTag, nested activity), append numpy columns, parse times per
-  block. No checks, no skips, no frame. The importer's time target is 1.2x this.
+  block. No checks, no skips, no frame, one process: a CPU yardstick for the importer.
 * ``auditor``: ``dataset.import_file`` with the ``google_records`` importer: the product,
   which decodes a large file in pieces on ``workers.cpu_budget()`` processes.
 * ``auditor_1proc``: the same with ``AUDITOR_WORKERS=1``: the single-process decoder.
