@@ -97,7 +97,8 @@ def _same_frames(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame], 
 
 
 def test_a_cached_audit_gives_exactly_the_uncached_result(exports, cache_dir, parsed, stays_built):
-    fresh = run_audit([exports], timezone=TIMEZONE)
+    announced: dict[str, list] = {"fresh": [], "cached": []}  # progress: each file read, and by which importer
+    fresh = run_audit([exports], timezone=TIMEZONE, on_file=lambda c: announced["fresh"].append((c.ref.display, c.importer.id)))
     parsed_alone, stays_alone = len(parsed), len(stays_built)
     assert parsed_alone >= 5 and stays_alone >= 2  # stays per ablation variant that sees other location sources
 
@@ -105,8 +106,10 @@ def test_a_cached_audit_gives_exactly_the_uncached_result(exports, cache_dir, pa
     assert filling.data.store is not None and filling.data.store.written >= 7  # every derived table, per variant
     parsed.clear(), stays_built.clear()
     second_cache = ParseCache()
-    second = run_audit([exports], timezone=TIMEZONE, cache=second_cache)
+    second = run_audit([exports], timezone=TIMEZONE, cache=second_cache,
+                       on_file=lambda c: announced["cached"].append((c.ref.display, c.importer.id)))
     assert parsed == [] and stays_built == []  # nothing parsed, merged or derived again
+    assert announced["cached"] == announced["fresh"] and len(announced["fresh"]) == parsed_alone
     assert second_cache.stats.hits == 1 and second.data.store.read >= 7 and second.data.store.written == 0
 
     for other in (filling, second):
