@@ -93,7 +93,10 @@ def infer_zone(frames: dict[str, pd.DataFrame]) -> LocalTime:
     best_share = -1.0
     # A zone that never used the most stated offset cannot agree on MIN_MATCH of the days.
     values, counts = np.unique(stated, return_counts=True)
-    for zone in _candidates(int(values[np.argmax(counts)])):
+    years = pd.DatetimeIndex(days["utc"]).year
+    for zone in _candidates(
+        int(values[np.argmax(counts)]), tuple(range(int(years.min()), int(years.max()) + 1))
+    ):
         local = utc.tz_convert(zone).tz_localize(None)
         offsets = (local - utc.tz_localize(None)).to_numpy().astype("timedelta64[m]").astype(np.int64)
         share = float((offsets == stated).mean())
@@ -152,26 +155,34 @@ def _stated_days(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=64)
-def _candidates(offset: int) -> tuple[str, ...]:
-    """Zones that used this offset in January or July of some year since 2005."""
-    return tuple(zone for zone, offsets in _zone_offsets() if offset in offsets)
+def _candidates(offset: int, years: tuple[int, ...]) -> tuple[str, ...]:
+    """Place zones that used this offset mid-January or mid-July of one of these years.
+
+    Only a filter (the days themselves decide), so two probes a year suffice: a zone that used
+    the offset in those years used it in one of its two seasons.
+    """
+    probes = [datetime(year, month, 15, tzinfo=UTC) for year in years for month in (1, 7)]
+    found = []
+    for zone in _place_zones():
+        info = ZoneInfo(zone)
+        if any(int(probe.astimezone(info).utcoffset().total_seconds()) // 60 == offset for probe in probes):  # type: ignore[union-attr]
+            found.append(zone)
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)
-def _zone_offsets() -> tuple[tuple[str, frozenset[int]], ...]:
-    """Every place zone with the offsets (minutes) it used mid-January and mid-July, 2005-2030."""
-    probes = [datetime(year, month, 15, tzinfo=UTC) for year in range(2005, 2031) for month in (1, 7)]
-    table = []
+def _place_zones() -> tuple[str, ...]:
+    """Every zone named after a place (no aliases, no fixed offsets), that this machine can load."""
+    zones = []
     for zone in sorted(available_timezones()):
         if "/" not in zone or zone.split("/")[0] in _ALIAS_AREAS:
             continue  # aliases and fixed-offset zones: a place's canonical name says more
         try:
-            info = ZoneInfo(zone)
+            ZoneInfo(zone)
         except (ValueError, OSError):
             continue
-        offsets = {int(probe.astimezone(info).utcoffset().total_seconds()) // 60 for probe in probes}  # type: ignore[union-attr]
-        table.append((zone, frozenset(offsets)))
-    return tuple(table)
+        zones.append(zone)
+    return tuple(zones)
 
 
 def _pick(zones: list[str]) -> str:
