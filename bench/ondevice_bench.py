@@ -30,10 +30,17 @@ Usage::
 The target (issue): importing takes at most 2 s per million points on the 2-core reference
 machine; a later issue asks for 1 s.
 
-Measured on that machine (defaults: 3M points, 3 repeats, median; shared, noisy host):
+Measured on that machine (3M points, median of 3, 2026-11-23) while other jobs kept the
+load average at 6-11 on its 2 cores, so wall times are inflated 3-5x and the CPU columns
+(here: the calling process; workers: the piece workers) are the figures to compare. On two
+free cores the slower of the two processes sets the time:
 
-    android  1,350 MB, 3.28M points  read 0.82 s  decode_typed 3.58 s  import 11.1 s  3.40 s/M  2.9 GB peak
-    ios        357 MB, 3.00M points  read 0.23 s  decode_typed 0.96 s  import  5.3 s  1.77 s/M  1.5 GB peak
+    android 1,350 MB, 3.28M points  read 0.98 s CPU  decode_typed 4.45 s CPU
+      import_one  9.88 s CPU (3.0 s/M)                          2,896 MB peak
+      import     10.55 s CPU = 5.26 here + 5.29 worker (~1.6 s/M)  1,327 MB peak (caller)
+    ios       357 MB, 3.00M points  read 0.31 s CPU  decode_typed 1.27 s CPU
+      import_one  4.71 s CPU (1.6 s/M)                          1,297 MB peak
+      import      6.22 s CPU = 3.23 here + 3.05 worker (~1.1 s/M)    854 MB peak (caller)
 
 The Android file here is the worst case the issue describes (millions of raw positions,
 with a quarter as many activityRecord and a twentieth as many wifiScan items). Real
