@@ -66,9 +66,14 @@ def out_of_range(times: pd.Series) -> pd.Series:
 
 
 def to_float(values: pd.Series | list[Any]) -> pd.Series:
-    """Numbers or numeric strings to float64; anything else becomes NaN."""
+    """Numbers or numeric strings to float64; anything else becomes NaN.
+
+    Infinity is no number either: ``1e309`` or ``inf`` in an export is damage, and a kept
+    infinite amount or coordinate would poison every sum and score built on it.
+    """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
-    return pd.to_numeric(series, errors="coerce").astype("float64")
+    numbers = pd.to_numeric(series, errors="coerce").astype("float64")
+    return numbers.where(~np.isinf(numbers.to_numpy()))
 
 
 def split_lat_lon(values: pd.Series) -> tuple[pd.Series, pd.Series]:
