@@ -8,14 +8,12 @@ one piece of a large file imports no more than it needs.
 
 from __future__ import annotations
 
-import gc
 import io
 import math
 import pickle
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
@@ -24,6 +22,8 @@ from typing import IO, Any
 
 import msgspec
 import numpy as np
+
+from auditor.importers.gc_pause import gc_paused
 
 # A stretch this long with no record boundary is not a list of location records.
 MAX_RECORD_BYTES = 128 * 1024 * 1024
@@ -722,7 +722,7 @@ def read_range(
     happy path is taken (see :meth:`_Reader.read_piece`): a piece with anything unusual in
     it is read again by the caller in one process, where problems get their messages.
     """
-    with open(path, "rb") as handle, _gc_paused():
+    with open(path, "rb") as handle, gc_paused():
         handle.seek(start)
         stream: IO[bytes] = handle if stop is None else _Bounded(handle, stop - start)
         reader = _Reader(stream, block_bytes, bounds)
@@ -748,18 +748,6 @@ class _Bounded(io.RawIOBase):
             got = self.inner.readinto(room)
         self.left -= got or 0
         return got or 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """As ``parsing.gc_paused`` (which imports pandas): decoded records form no cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def serve(job: tuple[Any, ...]) -> None:

@@ -7,9 +7,6 @@ decides whether a missing value means the record is skipped, and says why.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -17,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers.base import BadInput, FileRef, strip_bom
+from auditor.importers.gc_pause import gc_paused  # noqa: F401  (importers take it from here)
 
 # Times outside this window are data errors (an epoch sentinel, a clock reset, a
 # millisecond value read as seconds), never real fixes or payments.
@@ -279,19 +277,3 @@ def _listed(values: Any) -> list[Any]:
     if hasattr(values, "to_pylist"):
         return values.to_pylist()
     return list(values)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are decoded.
-
-    Fresh containers trigger the cyclic GC again and again for nothing (about 30% of a
-    bulk load, performance.md §2); decoded JSON records cannot form cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
