@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from auditor import sources
 from auditor.dataset import import_file
 from auditor.importers import google_records
+from auditor.importers import google_records_reader as reader_module
 from auditor.importers.base import FileRef
 from auditor.registry import by_id
 
@@ -207,10 +209,208 @@ def test_a_worker_that_fails_leaves_its_piece_to_this_process(
         import_file(FileRef(path, (), len(persona)), IMPORTER)
 
 
-def test_a_zip_member_is_read_in_one_process(monkeypatch: pytest.MonkeyPatch, started: list[tuple]) -> None:
-    # A member is inflated as a stream; it cannot be cut without inflating what comes before.
+# --- A Records.json inside a zip: each process inflates its own piece ------------------------
+
+
+def zipped(
+    tmp_path: Path, data: bytes, method: int = zipfile.ZIP_DEFLATED, name: str = "takeout.zip"
+) -> Path:
+    """The bytes as the Takeout member, in a zip of their own (compressed as Google does)."""
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr(MEMBER, data)
+    return path
+
+
+def read_member_both(path: Path, monkeypatch: pytest.MonkeyPatch, processes: int = PIECES):
+    """(frames, report) of the member with one process, then split for ``processes``.
+
+    Small blocks and search windows make a 10.8 MB member several blocks per piece.
+    """
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
+    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
     monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
-    monkeypatch.setenv("AUDITOR_WORKERS", "2")
-    frames, report = import_file(FileRef(PERSONA, (MEMBER,)), IMPORTER)
+    ref = FileRef(path, (MEMBER,))
+    monkeypatch.setenv("AUDITOR_WORKERS", "1")
+    one = import_file(ref, IMPORTER)
+    monkeypatch.setenv("AUDITOR_WORKERS", str(processes))
+    many = import_file(ref, IMPORTER)
+    return one, many
+
+
+@pytest.fixture
+def member_pieces(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """What each member piece read: (job, start, stop) where it read cleanly, (job, None) if not."""
+    seen: list[tuple] = []
+    original = reader_module.MemberJob.run
+
+    def spy(job):
+        result = original(job)
+        seen.append((job, None) if result is None else (job, result[0], result[1]))
+        return result
+
+    monkeypatch.setattr(reader_module.MemberJob, "run", spy)
+    return seen
+
+
+@pytest.fixture
+def read_on_alone(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The offsets from which this process read a member on alone (a piece was not taken)."""
+    starts: list[int] = []
+    original = google_records._read_member_from
+
+    def spy(ref, start, separator, columns):
+        starts.append(start)
+        return original(ref, start, separator, columns)
+
+    monkeypatch.setattr(google_records, "_read_member_from", spy)
+    return starts
+
+
+def test_a_zip_member_in_pieces_gives_the_one_process_frame(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
+) -> None:
+    data = persona
+    for at, old, new in SKIPPED_IN_EVERY_PIECE:  # skipped records in every piece
+        data = damage(data, at, old, new)
+    path = zipped(tmp_path, data)
+    one, many = read_member_both(path, monkeypatch)
+    assert_identical(one, many)
+    frame, report = one[0]["points"], one[1]
+    assert report.error is None and report.skipped_total == 4 and len(report.notes) == 2
+    assert len(frame) + 4 == report.rows_read and frame["record"].iloc[-1] == report.rows_read - 1
+    assert frame["file"].iloc[0] == f"{path}!{MEMBER}"
+    # Two pieces went to workers, planned in order past the first piece's start.
+    assert [type(job) for job in started] == [reader_module.MemberJob] * (PIECES - 1)
+    cuts = [job.cut_from for job in started]
+    assert cuts == sorted(cuts) and len(data) // 4 < cuts[0] < len(data) // 2 < cuts[1] < len(data)
+    assert [job.cut_to for job in started] == [cuts[1], None]
+
+
+def test_each_member_piece_starts_at_the_record_where_the_one_before_stops(
+    persona: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    member_pieces: list[tuple],
+    read_on_alone: list[int],
+) -> None:
+    path = zipped(tmp_path, persona)
+    monkeypatch.setattr(google_records, "_Worker", _NoWorker)  # run the jobs here, to watch them
+    one, many = read_member_both(path, monkeypatch)
+    assert_identical(one, many)
+    (_, start_2, stop_2), (_, start_3, stop_3) = member_pieces
+    assert stop_2 == start_3 and stop_3 is None
+    assert read_on_alone == []  # every piece was taken as its process read it
+    for job, start in ((member_pieces[0][0], start_2), (member_pieces[1][0], start_3)):
+        assert persona[start : start + 1] == b"{" and job.cut_from <= start - job.separator[2]
+        assert persona[start - job.separator[2] : start + 1] == job.separator[0]
+        # the first separator at or beyond the planned offset: none before it
+        assert persona.find(job.separator[0], job.cut_from) == start - job.separator[2]
+
+
+class _NoWorker:
+    """Stands for _Worker when no process may be started: the piece is read here."""
+
+    @classmethod
+    def start(cls, job):
+        return None
+
+
+@pytest.mark.parametrize(
+    "name, at, old, new",
+    [
+        ("invalid JSON in the first piece", 0.1, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the middle piece", 0.5, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the last piece", 0.9, b'"source": "', b'"source": '),
+        ("early close in the middle piece", 0.5, b"\n    },\n    {", b"\n    }]\n  , {"),
+        ("a record with other indentation", 0.5, b"\n    },\n    {", b"\n  },\n    {"),
+    ],
+)
+def test_damage_in_one_piece_of_a_zip_member(
+    persona: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    member_pieces: list[tuple],
+    read_on_alone: list[int],
+    name: str,
+    at: float,
+    old: bytes,
+    new: bytes,
+) -> None:
+    data = damage(damage(persona, 0.2, b'"accuracy": ', b'"accuracy": "x", "was": '), at, old, new)
+    data = damage(data, 0.8, b'"timestamp": "', b'"timestamp": "not a time')
+    monkeypatch.setattr(google_records, "_Worker", _NoWorker)
+    one, many = read_member_both(zipped(tmp_path, data), monkeypatch)
+    assert_identical(one, many)
+    assert (one[1].error is None) == (name == "a record with other indentation")
+    assert len(member_pieces) == PIECES - 1
+    if name == "invalid JSON in the middle piece":
+        assert member_pieces[0][1] is None  # the piece was not taken: this process read on
+        assert len(read_on_alone) == 1 and data[read_on_alone[0] : read_on_alone[0] + 1] == b"{"
+        assert len(data) // 4 < read_on_alone[0] < len(data) // 2
+
+
+@pytest.mark.parametrize("keep", [0.8, 0.999])
+def test_a_zip_member_cut_short(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple], keep: float
+) -> None:
+    one, many = read_member_both(zipped(tmp_path, persona[: int(len(persona) * keep)]), monkeypatch)
+    assert_identical(one, many)
+    assert "cut off" in one[1].error
+    assert len(started) == PIECES - 1
+
+
+def test_a_failed_member_worker_leaves_its_piece_to_this_process(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = zipped(tmp_path, damage(persona, 0.7, b'"timestamp": "', b'"timestamp": "not a time'))
+    monkeypatch.setattr(google_records, "_WORKER_CODE", "import sys; sys.exit(3)")
+    monkeypatch.setenv("AUDITOR_STRICT", "0")
+    one, many = read_member_both(path, monkeypatch, processes=2)
+    assert_identical(one, many)
+
+
+def test_a_member_that_changed_since_it_was_checked_is_not_read_by_a_worker(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, member_pieces: list[tuple]
+) -> None:
+    monkeypatch.setattr(google_records, "_Worker", _NoWorker)
+    # As if the archive were replaced between the check here and the worker's read.
+    monkeypatch.setattr(google_records, "declared", lambda info: (*reader_module.declared(info)[:-1], 0))
+    one, many = read_member_both(zipped(tmp_path, persona), monkeypatch, processes=2)
+    assert_identical(one, many)
+    assert [piece[1] for piece in member_pieces] == [None]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "stored, not deflated",
+        "under the threshold",
+        "refused by the bomb limits",
+        "budget of one",
+        "nested zip",
+    ],
+)
+def test_a_zip_member_read_in_one_process(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple], case: str
+) -> None:
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
+    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    monkeypatch.setenv("AUDITOR_WORKERS", "1" if case == "budget of one" else "2")
+    path = zipped(
+        tmp_path, persona, zipfile.ZIP_STORED if case == "stored, not deflated" else zipfile.ZIP_DEFLATED
+    )
+    ref = FileRef(path, (MEMBER,))
+    if case == "under the threshold":
+        monkeypatch.setattr(google_records, "SPLIT_BYTES", len(persona) + 1)
+    if case == "refused by the bomb limits":
+        monkeypatch.setattr(sources, "MAX_COMPRESSION_RATIO", 2)  # the persona inflates ~5 times
+    if case == "nested zip":
+        outer = tmp_path / "outer.zip"
+        with zipfile.ZipFile(outer, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.write(path, "takeout.zip")
+        ref = FileRef(outer, ("takeout.zip", MEMBER))
+    frames, report = import_file(ref, IMPORTER)
     assert len(frames["points"]) == 40_785 and report.error is None
     assert started == []

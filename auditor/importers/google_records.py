@@ -50,6 +50,12 @@ Size is the hard part: real files are 0.5-2 GB and 1-6 million points
    piece with anything unusual in it, this process reads on alone, so the result (rows,
    record numbers, skips, messages) is the one-process result. The decoding itself lives
    in :mod:`auditor.importers.google_records_reader`, which a worker imports alone.
+6. A Records.json inside a Takeout zip (deflated, not encrypted, not in a nested zip, of
+   ``SPLIT_BYTES`` or more) is cut the same way (``_read_member``), but a member cannot be
+   sought in: each worker opens the member itself, inflates and throws away the bytes
+   before its piece, and every process finds the pieces' edges by one rule in the bytes it
+   inflates (the first separator at or beyond an offset planned from the declared size),
+   so the pieces meet without a word between processes. The same guarantees hold.
 
 Records that cannot be used are skipped with a reason and their index in the
 ``locations`` array: no or non-integer coordinates, coordinates off the globe, no time,
@@ -67,6 +73,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -83,13 +90,18 @@ from auditor.importers.google_records_reader import (
     _MS_BAD,
     _TIME_MISSING,
     _TIME_OUT_OF_RANGE,
+    MemberJob,
     Separator,
     Unreadable,
     _Bounded,
     _Columns,
+    _CutAfter,
     _Reader,
+    _skip,
     _Vocabulary,
-    read_range,
+    declared,
+    run_job,
+    splittable,
 )
 
 IMPORTER_ID = "google-records"
@@ -103,6 +115,8 @@ BLOCK_BYTES = 8 * 1024 * 1024
 SPLIT_BYTES = 48 * 1024 * 1024
 # How far past a piece's planned start the next record separator is looked for.
 _SPLIT_SEARCH_BYTES = 4 * 1024 * 1024
+# A zip member's first piece, read here, as a share of an even split (see _member_cuts).
+_MEMBER_FIRST_SHARE = 1.0
 # Where the records are counted to share them out (see _planned_offsets).
 _DENSITY_SAMPLES, _SAMPLE_BYTES = 32, 128 * 1024
 TIMEZONE_NOTE = "UTC only in the file; local time from --timezone"
@@ -142,10 +156,10 @@ def load(ref: FileRef, report: ImportReport, *, split_bytes: int | None = None) 
     report.timezone = TIMEZONE_NOTE
     try:
         with ref.open() as stream, parsing.gc_paused():
-            if ref.members:  # inflate the next blocks on the other core while this one decodes
-                with Prefetched(stream, BLOCK_BYTES) as ahead:
-                    reader = _Reader(ahead, BLOCK_BYTES, _BOUNDS)  # type: ignore[arg-type]
-                    columns, streamed, error = reader.read(), reader.streamed, reader.error
+            if ref.members:
+                columns, streamed, error = _read_member(
+                    ref, stream, SPLIT_BYTES if split_bytes is None else split_bytes
+                )
             else:
                 columns, streamed, error = _read_plain_file(
                     ref, stream, SPLIT_BYTES if split_bytes is None else split_bytes
@@ -270,7 +284,7 @@ def _planned_offsets(stream: IO[bytes], separator: bytes, start: int, size: int,
 
 
 def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None]) -> list[_Columns | None]:
-    """``first()`` here and :func:`read_range` for each job in a worker process, in order.
+    """``first()`` here and :func:`run_job` for each job in a worker process, in order.
 
     A worker is a fresh Python (``sys.executable -c``) that imports this module's reader
     and nothing else of auditor (numpy and msgspec, then pandas for ISO timestamps: about
@@ -286,12 +300,129 @@ def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None
     started = [_Worker.start(job) for job in jobs]
     try:
         results = [first()]
-        results += [worker.result() if worker else read_range(*job) for job, worker in zip(jobs, started)]
+        results += [worker.result() if worker else run_job(job) for job, worker in zip(jobs, started)]
         return results
     finally:
         for worker in started:
             if worker:
                 worker.close()
+
+
+# --- A large zip member: pieces on several processes ---------------------------------------
+
+
+def _read_member(ref: FileRef, stream: IO[bytes], split_bytes: int) -> tuple[_Columns, bool, str | None]:
+    """Columns, whether the separator held throughout, and the error, for a zip member.
+
+    The next blocks are inflated on the other core while this one decodes
+    (:class:`~auditor.importers.base.Prefetched`). A large deflated member of a zip that is
+    not itself inside a zip is cut, like a plain file (:func:`_read_plain_file`), into
+    one piece per process; but a member cannot be sought in, so its pieces are cut at
+    planned uncompressed offsets (shares of the declared size) that every process finds in
+    the bytes it inflates itself (:class:`MemberJob`): a worker inflates and throws away
+    what comes before its piece, which costs it CPU (about 1 s per GB) but no time on the
+    critical path. The result is the one-process result: from the first piece that did
+    not read cleanly, this process reads on alone.
+    """
+    info = _splittable_member(ref, split_bytes)
+    with Prefetched(stream, BLOCK_BYTES) as ahead:
+        reader = _Reader(ahead, BLOCK_BYTES, _BOUNDS)  # type: ignore[arg-type]
+        if info is None:
+            return reader.read(), reader.streamed, reader.error
+        separator = reader.begin()
+        after = reader.offset + reader.size
+        cuts = _member_cuts(after, info.file_size, workers.cpu_budget())
+        if separator is None or reader.eof or not cuts:
+            return reader.read_rest(), reader.streamed, reader.error
+        first_record = reader.first_record
+        jobs = [
+            MemberJob(
+                str(os.path.abspath(ref.path)),
+                ref.members[0],
+                declared(info),
+                cut_from,
+                cut_to,
+                separator,
+                _SPLIT_SEARCH_BYTES,
+                BLOCK_BYTES,
+                _BOUNDS,
+            )
+            for cut_from, cut_to in zip(cuts, [*cuts[1:], None])
+        ]
+
+        def first() -> tuple[int, int | None, _Columns] | None:
+            cutting = _CutAfter(ahead, after, cuts[0], separator, _SPLIT_SEARCH_BYTES)  # type: ignore[arg-type]
+            reader.stream = cutting  # type: ignore[assignment]
+            return (first_record, cutting.cut, reader.columns) if reader.read_piece() else None
+
+        pieces = _in_workers(jobs, first=first)  # type: ignore[arg-type]
+    columns, resume_at = _Columns(_BOUNDS), first_record
+    for piece in pieces:
+        if piece is None or piece[0] != resume_at:  # from here on, one process reads on alone
+            return _read_member_from(ref, resume_at, separator, columns)
+        _, resume_at, piece_columns = piece  # type: ignore[misc]
+        if columns.count:
+            columns.extend(piece_columns)
+        else:
+            columns = piece_columns  # the first piece's codes need no translating
+    return columns, True, None
+
+
+def _splittable_member(ref: FileRef, split_bytes: int) -> zipfile.ZipInfo | None:
+    """The member's ZipInfo if it is to be read in pieces, else None (one process).
+
+    Not for a member of a nested archive, an encrypted or not deflated member, one under
+    ``split_bytes``, one that the archive-bomb limits of :mod:`auditor.sources` refuse
+    (discovery refuses it first; a caller may build a FileRef itself), or a budget of one.
+    """
+    if len(ref.members) != 1 or workers.cpu_budget() < 2:
+        return None
+    from auditor.sources import _member_problem  # the one place the limits are decided
+
+    try:
+        with zipfile.ZipFile(ref.path) as archive:
+            info = archive.getinfo(ref.members[0])
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return None  # the one-process read says what is wrong, if anything
+    if not splittable(info) or info.file_size < split_bytes or _member_problem(info) is not None:
+        return None
+    return info
+
+
+def _member_cuts(after: int, size: int, processes: int) -> list[int]:
+    """The planned uncompressed offsets where pieces 2, 3... start looking for their first record.
+
+    Shares of the declared size: a member's record density cannot be sampled without
+    inflating it. The first piece is given :data:`_MEMBER_FIRST_SHARE` of an even split:
+    this process also inflates its piece (on the prefetch thread) while the workers start.
+    Cuts are at least one search window apart and beyond what was already read.
+    """
+    cuts: list[int] = []
+    share = _MEMBER_FIRST_SHARE / processes
+    rest = (1 - share) / max(processes - 1, 1)
+    for number in range(processes - 1):
+        planned = int(size * (share + rest * number))
+        planned = max(planned, after, cuts[-1] + _SPLIT_SEARCH_BYTES if cuts else 0)
+        if planned + _SPLIT_SEARCH_BYTES > size:
+            break
+        cuts.append(planned)
+    return cuts
+
+
+def _read_member_from(
+    ref: FileRef, start: int, separator: Separator, columns: _Columns
+) -> tuple[_Columns, bool, str | None]:
+    """Read the member on alone from the record at ``start``, after ``columns``' records."""
+    with ref.open() as again, Prefetched(again, BLOCK_BYTES) as ahead:
+        _skip(ahead, start)  # type: ignore[arg-type]  # inflated and thrown away: a rare path
+        tail = _Reader(ahead, BLOCK_BYTES, _BOUNDS)  # type: ignore[arg-type]
+        tail.start_at(start, separator, columns.count)
+        rest = tail.read_rest()
+    if columns.count:
+        columns.extend(rest)
+    else:
+        columns = rest
+    return columns, tail.streamed, tail.error
 
 
 # The worker's whole program: the job comes on stdin, its columns go to stdout (pickled).
@@ -347,7 +478,7 @@ class _Worker:
             raise RuntimeError(
                 f"a Records.json worker process failed (exit {self.process.returncode}): {problem}"
             )
-        return read_range(*self.job)
+        return run_job(self.job)
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -13,6 +13,7 @@ import math
 import pickle
 import re
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -751,10 +752,193 @@ class _Bounded(io.RawIOBase):
 
 
 def serve(job: tuple[Any, ...]) -> None:
-    """A worker process's work: :func:`read_range` of ``job``, its result pickled to stdout."""
+    """A worker process's work: :func:`run_job` of ``job``, its result pickled to stdout."""
     from auditor import workers  # a worker starts no processes of its own
 
     workers.mark_worker()
-    result = read_range(*job)
+    result = run_job(job)
     pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
+
+
+# --- One piece of a zip member, in a worker process or here --------------------------------
+
+
+@dataclass(frozen=True)
+class MemberJob:
+    """A piece of a Records.json that is a member of a zip archive (not nested, deflated).
+
+    A member is inflated as a stream: it has no offsets to seek to. So a piece is defined by
+    the member's bytes alone and every process finds its edges itself: a piece starts at
+    the ``{`` after the first record separator at or beyond ``cut_from`` (uncompressed
+    offset) and ends at the ``{`` after the first separator at or beyond ``cut_to`` (None:
+    the array's end). The process that reads the piece before it ends there by the same
+    rule, in the same bytes (:class:`_CutAfter`), so the pieces meet without a word between
+    them. ``declared`` is the member's ZipInfo as the calling process checked it against
+    the archive-bomb limits of ``auditor.sources`` (size, ratio); a member that reads
+    otherwise here is not read (None), and never more than its declared size is inflated.
+    """
+
+    archive: str
+    member: str
+    declared: tuple[int, ...]
+    cut_from: int
+    cut_to: int | None
+    separator: Separator
+    search_bytes: int
+    block_bytes: int
+    bounds: tuple[int, int]
+
+    def run(self) -> tuple[int, int | None, _Columns] | None:
+        """(start, stop, columns) of the piece, or None if it did not read cleanly.
+
+        ``start`` is the offset of the piece's first ``{``; ``stop`` that of the next piece's
+        first ``{`` (None for the last piece).
+        """
+        with zipfile.ZipFile(self.archive) as archive:
+            info = archive.getinfo(self.member)
+            if declared(info) != self.declared or not splittable(info):
+                return None
+            with archive.open(info) as member, gc_paused():
+                if _skip(member, self.cut_from) < self.cut_from:
+                    return None
+                finding = _CutAfter(member, self.cut_from, self.cut_from, self.separator, self.search_bytes)
+                start = finding.find_cut()
+                if start is None or (self.cut_to is not None and start >= self.cut_to):
+                    return None
+                stream: IO[bytes] = finding.rest()  # type: ignore[assignment]
+                cutting: _CutAfter | None = None
+                if self.cut_to is not None:
+                    cutting = _CutAfter(stream, start, self.cut_to, self.separator, self.search_bytes)
+                    stream = cutting  # type: ignore[assignment]
+                reader = _Reader(stream, self.block_bytes, self.bounds)
+                reader.start_at(start, self.separator, 0)
+                clean = reader.read_piece() if cutting is not None else reader.read_last_piece()
+        if not clean:
+            return None
+        return start, (cutting.cut if cutting is not None else None), reader.columns
+
+
+def declared(info: zipfile.ZipInfo) -> tuple[int, ...]:
+    """What a worker checks that it reads the very member the caller checked."""
+    return (
+        info.header_offset,
+        info.compress_type,
+        info.flag_bits,
+        info.compress_size,
+        info.file_size,
+        info.CRC,
+    )
+
+
+def splittable(info: zipfile.ZipInfo) -> bool:
+    """Deflated and not encrypted: the usual Takeout member (anything else: one process)."""
+    return info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1
+
+
+def _skip(stream: IO[bytes], count: int) -> int:
+    """Inflate and throw away the next ``count`` bytes; how many there were."""
+    skipped = 0
+    while skipped < count:
+        chunk = stream.read(min(count - skipped, 4 * 1024 * 1024))
+        if not chunk:
+            break
+        skipped += len(chunk)
+    return skipped
+
+
+class _CutAfter(io.RawIOBase):
+    """``inner`` (whose next byte is at member offset ``position``), ending just after the
+    ``{`` that follows the first record separator at or beyond offset ``cut_from``.
+
+    The separator is looked for in the ``search_bytes`` from ``cut_from`` on, as
+    :func:`google_records._piece_starts` does in a plain file; if it is not there, the stream
+    ends at that window's end and ``cut`` stays None (the reader then finds the piece not
+    clean, and the caller reads on in one process).
+    """
+
+    def __init__(
+        self, inner: IO[bytes], position: int, cut_from: int, separator: Separator, search_bytes: int
+    ):
+        self.inner = inner
+        self.position = position
+        self.cut_from = cut_from
+        self.text, _, self.open_at = separator
+        self.search_bytes = search_bytes
+        self.pending = memoryview(b"")  # bytes of the window not yet handed on
+        self.limit: int | None = None  # the offset where this stream ends, once known
+        self.cut: int | None = None  # the offset of the next piece's first "{"
+
+    def readable(self) -> bool:
+        return True
+
+    def find_cut(self) -> int | None:
+        """Read the window at ``cut_from`` (the stream must be there) and find the cut in it."""
+        assert self.position == self.cut_from
+        window = bytearray()
+        while len(window) < self.search_bytes:
+            chunk = self.inner.read(self.search_bytes - len(window))
+            if not chunk:
+                break
+            window += chunk
+        found = window.find(self.text)
+        self.pending = memoryview(bytes(window))
+        if found < 0:
+            self.limit = self.cut_from + len(window)
+            return None
+        self.cut = self.cut_from + found + self.open_at
+        self.limit = self.cut + 1
+        return self.cut
+
+    def rest(self) -> _Prepended:
+        """The member from the cut on (after :meth:`find_cut` found one)."""
+        assert self.cut is not None
+        return _Prepended(self.pending[self.cut - self.cut_from :], self.inner)
+
+    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+        with memoryview(buffer) as view:
+            if self.limit is None:
+                if self.position < self.cut_from:
+                    with view[: min(len(view), self.cut_from - self.position)] as room:
+                        got = self.inner.readinto(room) or 0  # type: ignore[attr-defined]
+                    self.position += got
+                    return got
+                self.find_cut()
+            assert self.limit is not None
+            want = min(len(view), self.limit - self.position)
+            if want <= 0:
+                return 0
+            if len(self.pending):
+                got = min(want, len(self.pending))
+                view[:got] = self.pending[:got]
+                self.pending = self.pending[got:]
+            else:
+                with view[:want] as room:
+                    got = self.inner.readinto(room) or 0  # type: ignore[attr-defined]
+            self.position += got
+            return got
+
+
+class _Prepended(io.RawIOBase):
+    """``head``, then the rest of ``inner``."""
+
+    def __init__(self, head: memoryview, inner: IO[bytes]):
+        self.head = head
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+        if len(self.head):
+            got = min(len(buffer), len(self.head))
+            with memoryview(buffer) as view:
+                view[:got] = self.head[:got]
+            self.head = self.head[got:]
+            return got
+        return self.inner.readinto(buffer) or 0  # type: ignore[attr-defined]
+
+
+def run_job(job: tuple[Any, ...] | MemberJob) -> Any:
+    """A worker's job, run here or there: a :class:`MemberJob`, or :func:`read_range`'s arguments."""
+    return job.run() if isinstance(job, MemberJob) else read_range(*job)
