@@ -155,3 +155,32 @@ def test_a_month_that_cannot_be_decoded_keeps_its_message_and_the_others_their_r
     assert reports == alone
     assert reports[-1].error and "JSON" in reports[-1].error and not reports[-1].kinds
     assert sum(len(parts[0][kind]) for kind in parts[0]) == sum(r.kept_total for r in reports[:-1]) > 0
+
+
+def test_a_pool_starts_when_stderr_is_the_terminal_apps_capture(tmp_path):
+    """In the app, sys.stderr is Textual's capture, whose fileno() is -1: the pool must still start.
+
+    Run in a fresh Python: multiprocessing's resource tracker is started once per process, and
+    it is what handed that -1 to the new process ("bad value(s) in fds_to_keep").
+    """
+    script = tmp_path / "load_in_app.py"
+    script.write_text(
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from auditor import dataset\n"
+        "class Captured(io.StringIO):\n"
+        "    def fileno(self):\n"
+        "        return -1  # as textual.app's capture of print output\n"
+        "if __name__ == '__main__':\n"
+        "    dataset.POOL_MIN_BYTES, dataset.MAIN_PROCESS_BYTES = 1, 2**20\n"
+        "    real, sys.stderr = sys.stderr, Captured()\n"
+        f"    loaded = dataset.load_dataset([Path({str(NURSE)!r})])\n"
+        "    sys.stderr = real\n"
+        "    print(len(loaded.frames['points']), sum(1 for r in loaded.reports if r.error))\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "AUDITOR_WORKERS": "3", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    points, errors = (int(v) for v in done.stdout.split())
+    assert points > 10_000 and errors == 0
