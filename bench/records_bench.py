@@ -5,6 +5,11 @@ Run by hand, never in the test suite::
     /work/venv/bin/python bench/records_bench.py                 # 3M points (~1 GB)
     /work/venv/bin/python bench/records_bench.py --points 1000000 --repeat 3
     /work/venv/bin/python bench/records_bench.py --legacy        # timestampMs generation
+    /work/venv/bin/python bench/records_bench.py --zip --methods floor_read,auditor,auditor_1proc
+
+``--zip`` reads the same file as the member of a Takeout zip (deflated once, next to it), as
+Takeout delivers it: ``floor_read`` then inflates it, and ``auditor`` cuts the member in
+pieces that each process inflates itself (issue 10); the other methods read plain files only.
 
 It writes (or reuses) a deterministic synthetic file in ``bench/data/`` (git-ignored; see
 ``records_gen.py``), then runs each method in a fresh subprocess and reports wall time, CPU
@@ -42,7 +47,9 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
+from typing import IO
 
 import msgspec
 
@@ -52,6 +59,8 @@ DATA = HERE / "data"
 OUT = HERE / "out"
 # Bump when records_gen.py changes what it writes, so that an old file is not reused.
 GENERATOR_VERSION = 1
+ZIP_MEMBER = "Takeout/Location History (Timeline)/Records.json"
+ZIP_METHODS = ("floor_read", "auditor", "auditor_1proc")
 METHODS = ("floor_read", "floor_msgspec_chunked", "auditor", "auditor_1proc", "google_takeout_parser")
 REFERENCE = "google_takeout_parser"
 # The issue's targets (issue 10): 3M points in <= 3 s wall, <= 0.75 GB, >= 6x the reference.
@@ -80,6 +89,17 @@ def data_file(points: int, seed: int, legacy: bool) -> Path:
         file=sys.stderr,
     )
     return path
+
+
+def zipped_file(path: Path) -> Path:
+    """``path`` as the Records.json member of a deflated zip beside it, written once."""
+    archive = path.with_suffix(".zip")
+    if not archive.exists():
+        partial = archive.with_suffix(".zip.partial")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            out.write(path, ZIP_MEMBER)
+        partial.rename(archive)
+    return archive
 
 
 # --- Methods (each runs in its own process) --------------------------------------------
@@ -122,10 +142,17 @@ def measure(method: str, path: Path, legacy: bool) -> dict:
 
 def run_floor_read(path: Path, legacy: bool) -> int:
     total = 0
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         while block := handle.read(BLOCK):
             total += len(block)
     return 0
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file, or (a .zip) its Records.json member, inflated as it is read."""
+    if path.suffix == ".zip":
+        return zipfile.ZipFile(path).open(ZIP_MEMBER)
+    return open(path, "rb")
 
 
 def run_floor_msgspec_chunked(path: Path, legacy: bool) -> int:
@@ -190,7 +217,11 @@ def run_auditor(path: Path, legacy: bool) -> int:
     from auditor.importers.base import FileRef
     from auditor.registry import by_id
 
-    frames, report = import_file(FileRef(path, (), path.stat().st_size), by_id("google-records"))
+    if path.suffix == ".zip":
+        ref = FileRef(path, (ZIP_MEMBER,))
+    else:
+        ref = FileRef(path, (), path.stat().st_size)
+    frames, report = import_file(ref, by_id("google-records"))
     if report.error:
         raise SystemExit(f"auditor: {report.error}")
     return len(frames["points"])
@@ -382,6 +413,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--legacy", action="store_true", help="the older timestampMs file")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--zip", action="store_true", help="the file as a Takeout zip's member")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated subset of {METHODS}")
     parser.add_argument("--measure", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -393,6 +425,10 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown methods: {sorted(unknown)}")
     path = data_file(args.points, args.seed, args.legacy)
+    if args.zip:
+        if set(methods) - set(ZIP_METHODS):
+            parser.error(f"with --zip, only {ZIP_METHODS}")
+        path = zipped_file(path)
     missing_parser = takeout_parser_available() if "google_takeout_parser" in methods else None
     runs: list[list[dict]] = []
     for repetition in range(args.repeat):
@@ -409,7 +445,10 @@ def main() -> None:
     summary = summarise(runs)
     print_table(summary, path)
     OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"records_bench_{args.points}{'_legacy' if args.legacy else ''}.json"
+    out = (
+        OUT
+        / f"records_bench_{args.points}{'_legacy' if args.legacy else ''}{'_zip' if args.zip else ''}.json"
+    )
     out.write_text(
         json.dumps(
             {

@@ -414,3 +414,27 @@ def test_a_zip_member_read_in_one_process(
     frames, report = import_file(ref, IMPORTER)
     assert len(frames["points"]) == 40_785 and report.error is None
     assert started == []
+
+
+def test_a_member_with_a_bad_crc_fails_as_in_one_process(
+    persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, member_pieces: list[tuple]
+) -> None:
+    # The last piece's worker meets the bad CRC at the member's end; it gives the piece up,
+    # and this process, reading on alone, meets it as one process does.
+    path = zipped(tmp_path, persona)
+    crc = zipfile.ZipFile(path).getinfo(MEMBER).CRC.to_bytes(4, "little")
+    path.write_bytes(
+        path.read_bytes().replace(crc, (int.from_bytes(crc, "little") ^ 1).to_bytes(4, "little"))
+    )
+    monkeypatch.setattr(google_records, "_Worker", _NoWorker)
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
+    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    problems = []
+    for processes in ("1", "3"):
+        monkeypatch.setenv("AUDITOR_WORKERS", processes)
+        with pytest.raises(zipfile.BadZipFile) as raised:
+            import_file(FileRef(path, (MEMBER,)), IMPORTER)
+        problems.append(str(raised.value))
+    assert problems[0] == problems[1] and "Bad CRC-32" in problems[0]
+    assert [piece[1] is None for piece in member_pieces] == [False, True]

@@ -116,7 +116,7 @@ SPLIT_BYTES = 48 * 1024 * 1024
 # How far past a piece's planned start the next record separator is looked for.
 _SPLIT_SEARCH_BYTES = 4 * 1024 * 1024
 # A zip member's first piece, read here, as a share of an even split (see _member_cuts).
-_MEMBER_FIRST_SHARE = 1.0
+_MEMBER_FIRST_SHARE = 1.3
 # Where the records are counted to share them out (see _planned_offsets).
 _DENSITY_SAMPLES, _SAMPLE_BYTES = 32, 128 * 1024
 TIMEZONE_NOTE = "UTC only in the file; local time from --timezone"
@@ -353,7 +353,8 @@ def _read_member(ref: FileRef, stream: IO[bytes], split_bytes: int) -> tuple[_Co
         def first() -> tuple[int, int | None, _Columns] | None:
             cutting = _CutAfter(ahead, after, cuts[0], separator, _SPLIT_SEARCH_BYTES)  # type: ignore[arg-type]
             reader.stream = cutting  # type: ignore[assignment]
-            return (first_record, cutting.cut, reader.columns) if reader.read_piece() else None
+            clean = reader.read_piece() and cutting.cut is not None
+            return (first_record, cutting.cut, reader.columns) if clean else None
 
         pieces = _in_workers(jobs, first=first)  # type: ignore[arg-type]
     columns, resume_at = _Columns(_BOUNDS), first_record

@@ -14,6 +14,7 @@ import pickle
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -795,6 +796,14 @@ class MemberJob:
         ``start`` is the offset of the piece's first ``{``; ``stop`` that of the next piece's
         first ``{`` (None for the last piece).
         """
+        try:
+            return self._read()
+        except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error):
+            # A damaged archive (a bad CRC at the end, say): the calling process reads on
+            # alone and meets the problem itself, with the message one process gives.
+            return None
+
+    def _read(self) -> tuple[int, int | None, _Columns] | None:
         with zipfile.ZipFile(self.archive) as archive:
             info = archive.getinfo(self.member)
             if declared(info) != self.declared or not splittable(info):
@@ -814,7 +823,7 @@ class MemberJob:
                 reader = _Reader(stream, self.block_bytes, self.bounds)
                 reader.start_at(start, self.separator, 0)
                 clean = reader.read_piece() if cutting is not None else reader.read_last_piece()
-        if not clean:
+        if not clean or (cutting is not None and cutting.cut is None):
             return None
         return start, (cutting.cut if cutting is not None else None), reader.columns
 
