@@ -131,7 +131,7 @@ def _worth_keeping(loaded: Dataset, unreadable: int) -> bool:
 def _store_dataset(parse_cache: cache.ParseCache, entry: Path, key: dict[str, Any], loaded: Dataset,
                    claims: list[Claim]) -> None:  # fmt: skip
     staging = _staging(parse_cache)
-    try:
+    with cache.published(staging, entry):
         (staging / _FRAMES).mkdir(mode=cache.DIR_MODE)
         kinds = []
         for kind, frame in loaded.frames.items():
@@ -148,12 +148,6 @@ def _store_dataset(parse_cache: cache.ParseCache, entry: Path, key: dict[str, An
             "duplicates": [[d.kind, d.kept_file, d.dropped_file, d.count] for d in loaded.duplicates],
         }
         write_text(staging / _META, json.dumps(meta, ensure_ascii=False))
-        if entry.exists():
-            shutil.rmtree(entry)
-        os.replace(staging, entry)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _read_dataset(entry: Path, key: dict[str, Any], found: Discovery,

@@ -34,6 +34,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -130,6 +132,19 @@ class CachedFile:
     frames: dict[str, pd.DataFrame]
 
 
+@contextmanager
+def published(staging: Path, entry: Path) -> Iterator[Path]:
+    """Write a cache entry into ``staging``: it replaces ``entry`` whole when the block ends,
+    and is removed if the block fails, so a reader never sees half an entry."""
+    try:
+        yield staging
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(staging, entry)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
 class ParseCache:
     """Parsed frames per input file, under an owner-only folder."""
 
@@ -197,7 +212,7 @@ class ParseCache:
         self.ensure_root()
         entry = self._entry(path)
         staging = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root / _ENTRIES))  # mkdtemp is 0700
-        try:
+        with published(staging, entry):
             for kind, frame in cached.frames.items():
                 frame_path = staging / f"{kind}{_FRAME_SUFFIX}"
                 frame.reset_index(drop=True).to_feather(frame_path, compression="lz4")
@@ -215,12 +230,6 @@ class ParseCache:
             meta_path = staging / _META
             meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             os.chmod(meta_path, FILE_MODE)
-            if entry.exists():
-                shutil.rmtree(entry)
-            os.replace(staging, entry)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         self.stats.written += 1
 
     # --- keys ----------------------------------------------------------------------------
