@@ -68,3 +68,33 @@ def shared_fixtures() -> Path:
 def data_dir() -> Path:
     """The repo's own real-format samples, written by us: tests/data/<importer>/."""
     return DATA
+
+
+# --- the parse cache's tests (test_cache.py, test_audit_cache.py) ---------------------------------
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of the test's own, with the cache not switched on by the environment."""
+    from auditor import cache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_DIR, str(folder))
+    monkeypatch.delenv(cache.ENV_ON, raising=False)
+    return folder
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The display path of every file an importer actually parses (import_file calls)."""
+    from auditor import dataset
+
+    calls: list[str] = []
+    real = dataset.import_file
+
+    def counting(ref, importer):
+        calls.append(ref.display)
+        return real(ref, importer)
+
+    monkeypatch.setattr(dataset, "import_file", counting)
+    return calls

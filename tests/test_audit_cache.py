@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditor import audit_cache, cache, dataset
+from auditor import audit_cache, cache
 from auditor.cache import ParseCache
 from auditor.cli import main
 from auditor.derive import stays as stays_module
@@ -35,28 +35,6 @@ def exports(tmp_path: Path) -> Path:
     target = tmp_path / "exports"
     shutil.copytree(PERSONA, target)
     return target
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(folder))
-    monkeypatch.delenv(cache.ENV_ON, raising=False)
-    return folder
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The display path of every file an importer actually parses."""
-    calls: list[str] = []
-    real = dataset.import_file
-
-    def counting(ref, importer):
-        calls.append(ref.display)
-        return real(ref, importer)
-
-    monkeypatch.setattr(dataset, "import_file", counting)
-    return calls
 
 
 @pytest.fixture

@@ -32,28 +32,6 @@ def exports(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(folder))
-    monkeypatch.delenv(cache.ENV_ON, raising=False)
-    return folder
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The display path of every file an importer actually parses (import_file calls)."""
-    calls: list[str] = []
-    real = dataset.import_file
-
-    def counting(ref, importer):
-        calls.append(ref.display)
-        return real(ref, importer)
-
-    monkeypatch.setattr(dataset, "import_file", counting)
-    return calls
-
-
 def _report_view(data: dataset.Dataset) -> dict[str, tuple]:
     return {
         r.path: (r.importer, r.detail, r.rows_read, r.kept_total, r.skipped_total, r.timezone, tuple(r.notes),
