@@ -346,13 +346,17 @@ def offsets_from_zones(utc: pd.Series, zones: pd.Series, report: ImportReport) -
             continue
         try:
             local = utc[rows].dt.tz_convert(str(zone))
-        except (KeyError, ValueError):  # zoneinfo's "not found" is a KeyError
+        except (KeyError, ValueError, OSError):
+            # zoneinfo's "not found" is a KeyError; a name too long for a file name, or naming a
+            # folder of zones ("America"), is an OSError from the lookup on disk.
             unknown.append(str(zone))
             continue
         minutes = (local.dt.tz_localize(None) - utc[rows].dt.tz_localize(None)) / pd.Timedelta(minutes=1)
         offsets[rows] = minutes.round().astype("Int32")
     if unknown:
-        report.notes.append(f"time zone name(s) not recognised: {', '.join(sorted(unknown))}")
+        shown = [name if len(name) <= 40 else name[:37] + "..." for name in sorted(unknown)[:5]]
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        report.notes.append(f"time zone name(s) not recognised: {', '.join(shown)}{more}")
     return offsets
 
 
