@@ -8,7 +8,6 @@ start workers, so the thresholds are lowered here to force the pool on real expo
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import socket
@@ -71,9 +70,20 @@ def test_a_pool_gives_the_frames_reports_and_duplicates_of_one_process(forced_po
     assert len(single.frames["points"]) > 10_000 and len(single.duplicates) >= 3  # real data, real overlaps
 
 
-def test_cancelling_from_the_progress_callback_stops_the_load_and_its_workers(forced_pool):
+def test_cancelling_from_the_progress_callback_stops_the_load_and_its_workers(forced_pool, monkeypatch):
     class Cancelled(Exception):
         pass
+
+    # The processes the load stops, seen as it stops them: looked for afterwards, they may
+    # already have been reaped (multiprocessing.active_children() was empty once in CI).
+    stopped: list = []
+    stop = dataset._stop_workers
+
+    def recording_stop(executor) -> None:
+        stopped.extend((getattr(executor, "_processes", None) or {}).values())
+        stop(executor)
+
+    monkeypatch.setattr(dataset, "_stop_workers", recording_stop)
 
     seen: list[str] = []
 
@@ -85,7 +95,7 @@ def test_cancelling_from_the_progress_callback_stops_the_load_and_its_workers(fo
         load_dataset([NURSE], on_file=cancel)
     assert len(seen) == 1
     # the workers are stopped (SIGTERM), not left to finish files nobody will read
-    started = multiprocessing.active_children()
+    started = stopped
     assert started
     # Polled, not joined: the pool's own thread may close a process's sentinel while it shuts
     # down, and join() then returns before the process has ended (exitcode None).
