@@ -30,7 +30,7 @@ from auditor.commands import samples as samples_command
 from auditor.commands import scan as scan_command
 from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
-from auditor.pipeline import run_audit
+from auditor.pipeline import given_zone, run_audit
 from auditor.sources import PathNotFound
 from auditor.sources_report import iso_utc, sources_document
 
@@ -135,7 +135,8 @@ def run_sources(args: argparse.Namespace, errors: Console, *, summary: bool = Fa
     on_sample = not paths
     if on_sample:
         paths = [resources.persona_dir()]
-    timezone = timezone or resources.persona_timezone(paths)
+    local = given_zone(paths, timezone)  # truth.json read once, here
+    timezone = local.zone if local else None
     try:
         dataset = _load_with_progress(paths, errors, cache_command.from_args(args))
     except PathNotFound as problem:
@@ -153,7 +154,7 @@ def run_sources(args: argparse.Namespace, errors: Console, *, summary: bool = Fa
         if summary and dataset.rows_kept:
             out.print()
             out.rule("What scorers could infer")
-            scan_command.render_summary(run_audit(paths, dataset=dataset, timezone=timezone), out)
+            scan_command.render_summary(run_audit(paths, dataset=dataset, local=local), out)
     return EXIT_OK if dataset.rows_kept else EXIT_NOTHING_READ
 
 

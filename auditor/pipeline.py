@@ -25,7 +25,7 @@ from auditor.packs.issues import Issue
 from auditor.packs.loader import LoadedPack, Vocabulary, resolve_packs
 from auditor.scoring import PackScore, SourceEffect, ablate, score_pack
 from auditor.sources import Claim
-from auditor.timezones import choose_zone
+from auditor.timezones import LocalTime, choose_zone
 
 RESULT_SCHEMA_VERSION = "1"
 
@@ -58,6 +58,12 @@ class AuditResult:
     timezone_basis: str = ""  # in plain words: the zone UTC-only rows were read in, and why
 
     @property
+    def local_time(self) -> LocalTime:
+        """The zone this audit read UTC-only rows in, with why: hand it to run_audit(local=...)
+        to evaluate the same dataset again without choosing the zone again."""
+        return LocalTime(self.timezone, self.timezone_basis)
+
+    @property
     def pack_issues(self) -> list[Issue]:
         return [issue for p in (*[r.loaded for r in self.packs], *self.skipped_packs) for issue in p.issues]
 
@@ -87,12 +93,18 @@ def run_audit(
     on_file: Callable[[Claim], None] | None = None,
     vocabulary: Vocabulary | None = None,
     cache: ParseCache | None = None,
+    local: LocalTime | None = None,
 ) -> AuditResult:
     """Run the whole pipeline on ``paths`` with ``packs`` (built-in packs when None).
 
     ``packs`` may name pack files, folders, built-in pack ids, or be already loaded.
     Packs with errors are not evaluated; their issues are in ``skipped_packs``. With a
     ``cache`` (:class:`auditor.cache.ParseCache`), files parsed before are read back from it.
+
+    The zone UTC-only rows are read in: ``local`` when the caller has it already (a front
+    end's :func:`given_zone`, or :attr:`AuditResult.local_time` when the same dataset is
+    evaluated again), used as it is; else ``timezone`` when named; else the zone the
+    exports' own offsets show (:func:`auditor.timezones.choose_zone`).
     """
     paths = list(paths)
     cached = dataset is None and cache is not None
@@ -101,8 +113,9 @@ def run_audit(
         dataset = audit_cache.load_dataset(paths, cache, on_file=on_file)
     elif dataset is None:
         dataset = load_dataset(paths, on_file=on_file)
-    # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
-    local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
+    if local is None:
+        # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
+        local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
     timezone = local.zone
     clock = _clock(now, dataset)
     store = audit_cache.DerivedStore.for_audit(cache, clock, timezone) if cached else None
@@ -124,13 +137,27 @@ def run_audit(
     return AuditResult(dataset, data, clock, timezone, results, skipped, unknown, local.basis)
 
 
-def _given_basis(timezone: str | None, paths: list[Path]) -> str | None:
-    """Why a zone given to run_audit is the one: a shipped persona's home, or the person's choice."""
-    if not timezone:
+def given_zone(paths: Iterable[Path], timezone: str | None = None) -> LocalTime | None:
+    """The zone a front end reads UTC-only rows in before any data is read, with why; None: none given.
+
+    ``timezone`` is the person's ``--timezone``; without it a shipped sample persona is read
+    in the zone its person lived in (its truth.json, read here once). Pass the result to
+    :func:`run_audit` as ``local``; None lets the audit infer the zone from the data.
+    """
+    paths = list(paths)
+    persona = resources.persona_timezone(paths)
+    zone = timezone or persona
+    if not zone:
         return None
-    if timezone == resources.persona_timezone(paths):
-        return f"{timezone}, where this sample persona lives"
-    return f"{timezone}, as set with --timezone"
+    if zone == persona:
+        return LocalTime(zone, f"{zone}, where this sample persona lives")
+    return LocalTime(zone, f"{zone}, as set with --timezone")
+
+
+def _given_basis(timezone: str | None, paths: list[Path]) -> str | None:
+    """Why a zone named to run_audit without ``local`` is the one (the callers that pass ``local`` skip this)."""
+    given = given_zone(paths, timezone) if timezone else None
+    return given.basis if given else None
 
 
 def _packs(packs, vocabulary) -> tuple[list[LoadedPack], list[str]]:

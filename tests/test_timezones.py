@@ -118,3 +118,28 @@ def test_a_persons_own_copy_is_read_in_the_zone_its_exports_show(tmp_path):
 
     assert late_rides(own) == late_rides(persona)
     assert late_rides(own)[0] == "fired" and len(late_rides(own)[1]) == 7
+
+
+def test_a_zone_chosen_once_is_handed_in_and_not_chosen_again(monkeypatch):
+    """Front ends read truth.json once (given_zone) and pass the zone in; re-evaluating the same
+    dataset with a result's own local_time neither reads truth.json nor infers the zone again."""
+    from auditor import pipeline
+
+    gig = resources.persona_dir("gig-driver")
+    given = pipeline.given_zone([gig])
+    assert given == pipeline.LocalTime("America/Chicago", "America/Chicago, where this sample persona lives")
+    assert pipeline.given_zone([gig], "Asia/Tokyo").basis == "Asia/Tokyo, as set with --timezone"
+    assert pipeline.given_zone([gig.parent / "no-such-persona"]) is None
+    first = pipeline.run_audit([gig], packs=["sesame"], ablation=False, local=given)
+    assert (first.timezone, first.timezone_basis) == (given.zone, given.basis)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the zone was chosen again")
+
+    monkeypatch.setattr(pipeline, "choose_zone", refuse)
+    monkeypatch.setattr(pipeline.resources, "persona_timezone", refuse)
+    again = pipeline.run_audit([gig], packs=["sesame"], ablation=False, dataset=first.dataset, local=first.local_time)
+    assert again.local_time == first.local_time
+    assert [(f.rule, f.outcome, f.value) for f in again.packs[0].findings] == [
+        (f.rule, f.outcome, f.value) for f in first.packs[0].findings
+    ]

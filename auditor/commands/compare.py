@@ -15,8 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from auditor import resources
-from auditor.pipeline import run_audit
+from auditor.pipeline import given_zone, run_audit
 from auditor.reports.atomic import write_atomic
 from auditor.reports.compare import compare, render_html, render_markdown, render_text
 from auditor.sources import PathNotFound
@@ -55,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     audits = []
     for path in args.paths:
         try:
-            timezone = args.timezone or resources.persona_timezone([path])
-            result = run_audit([path], args.packs, args.as_of, timezone, ablation=False)
+            local = given_zone([path], args.timezone)
+            result = run_audit([path], args.packs, args.as_of, ablation=False, local=local)
         except PathNotFound as missing:
             errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
             return EXIT_USAGE

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from auditor import resources
 from auditor.commands import cache as cache_command
-from auditor.pipeline import AuditResult, run_audit
+from auditor.pipeline import AuditResult, given_zone, run_audit
 from auditor.redact import LEVELS, redact
 from auditor.reports import FORMATS, default_name, render
 from auditor.reports.atomic import write_atomic
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         errors.print(f"[bold red]auditor:[/] {escape(problem)}")
         return EXIT_USAGE
     paths = list(args.paths) or [resources.persona_dir()]
-    timezone = args.timezone or resources.persona_timezone(paths)
+    local = given_zone(paths, args.timezone)
     if args.output != "-":
         try:
             # before the audit, so a refusal costs nothing; the file name needs the audit's date
@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
             errors.print(f"[bold red]auditor:[/] {escape(str(refused))}")
             return EXIT_USAGE
     try:
-        result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation,
-                           cache=cache_command.from_args(args))  # fmt: skip
+        result = run_audit(paths, args.packs, args.as_of, ablation=not args.no_ablation,
+                           cache=cache_command.from_args(args), local=local)  # fmt: skip
     except PathNotFound as missing:
         errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
         return EXIT_USAGE

@@ -26,7 +26,7 @@ from rich.table import Table
 from auditor import __version__, resources
 from auditor.commands import cache as cache_command
 from auditor.engine.findings import Finding
-from auditor.pipeline import RESULT_SCHEMA_VERSION, AuditResult, PackResult, run_audit
+from auditor.pipeline import RESULT_SCHEMA_VERSION, AuditResult, PackResult, given_zone, run_audit
 from auditor.sources import PathNotFound
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
     paths = list(args.paths) or [resources.persona_dir()]
     # A shipped persona's exports are read in the zone its person lived in, as report, compare
     # and the app do; without it a Chicago driver's 1 am rides were judged at 7 am UTC.
-    timezone = args.timezone or resources.persona_timezone(paths)
+    local = given_zone(paths, args.timezone)
     try:
-        result = run_audit(paths, args.packs, args.as_of, timezone, ablation=not args.no_ablation,
-                           cache=cache_command.from_args(args))  # fmt: skip
+        result = run_audit(paths, args.packs, args.as_of, ablation=not args.no_ablation,
+                           cache=cache_command.from_args(args), local=local)  # fmt: skip
     except PathNotFound as missing:
         errors.print(f"[bold red]auditor:[/] {escape(str(missing))}")
         return EXIT_USAGE
