@@ -287,8 +287,8 @@ def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None
     """``first()`` here and :func:`run_job` for each job in a worker process, in order.
 
     A worker is a fresh Python (``sys.executable -c``) that imports this module's reader
-    and nothing else of auditor (numpy and msgspec, then pandas for ISO timestamps: about
-    0.5 s of CPU in all, spent while this process reads the first piece), and never the
+    and nothing else of auditor (numpy and msgspec: about 0.15 s of CPU; pandas, 0.7 s more,
+    only for a damaged file), and never the
     caller's ``__main__``: a script that calls auditor without an ``if __name__ ==
     "__main__"`` guard is not run again in every worker, as it is with multiprocessing's
     spawn and forkserver (seen while testing). Nor is it a ``fork()`` of this process: the TUI

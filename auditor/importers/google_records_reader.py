@@ -1,9 +1,9 @@
 """Reading a Google ``Records.json`` stream into numpy columns: the decoding half of
 :mod:`auditor.importers.google_records`, whose docstring describes the format and the method.
 
-This module imports only numpy and msgspec at first, and pandas when it parses the first ISO
-8601 timestamps or a damaged value, not the rest of auditor: a worker process that decodes
-one piece of a large file imports no more than it needs.
+This module imports only numpy and msgspec, and pandas only for a time or a value that is
+not in Google's usual shape (a damaged file), not the rest of auditor: a worker process that
+decodes one piece of a large file imports no more than it needs.
 """
 
 from __future__ import annotations
@@ -664,10 +664,103 @@ def _iso_times(
 ) -> None:
     """ISO 8601 ``timestamp`` strings (None where absent) into ``ns``/``status`` at ``rows``.
 
-    pandas' ISO 8601 parser, 0.13 s per million: a numpy parser of Google's two shapes
-    measured 2.8x slower, numpy's own datetime64 parsing 4.5x slower (it warns on "Z").
+    Google's own shape (:func:`_google_iso_times`) is read with numpy: 0.08 s per million
+    against pandas' ISO 8601 parser's 0.11 s, and a worker reading it never imports pandas
+    (0.7 s of CPU). Whatever is not in that shape, and a list holding None, goes to pandas,
+    whose verdict stands.
     """
-    ns[rows], status[rows] = _iso_times_pandas(values, bounds)
+    parsed = _google_iso_times(values, bounds)
+    if parsed is None:
+        ns[rows], status[rows] = _iso_times_pandas(values, bounds)
+        return
+    got_ns, got_status, others = parsed
+    if others.size:
+        got_ns[others], got_status[others] = _iso_times_pandas(list(map(values.__getitem__, others)), bounds)
+    ns[rows], status[rows] = got_ns, got_status
+
+
+# Google writes "2017-12-10T23:14:58Z" or "2017-12-10T23:14:58.030Z": a fixed head of 19
+# characters, then "Z", or a fraction of 1-9 digits and "Z".
+# Where year, month, day, hour, minute and second start, and their digits.
+_HEAD_NUMBERS = ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
+_HEAD_PUNCTUATION = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_FRACTION_PLACES = 9
+
+
+def _google_iso_times(
+    values: list[str], bounds: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Nanoseconds and a status per value in Google's shape, and the indices of the others.
+
+    None if the values cannot be joined into one ASCII text (a None among them, a
+    non-ASCII character, a newline inside a value): pandas then takes them all. The values
+    are joined with newlines and each character position read for all values at once (a
+    numpy gather from the values' starts): no Python code runs per value. A value is taken
+    only if every digit, separator, the month's day count and the clock's ranges check
+    out, for years 1-9999; anything else is left to pandas.
+    """
+    n = len(values)
+    try:
+        text = "\n".join(values).encode("ascii")  # TypeError: a None among them
+    except (TypeError, UnicodeEncodeError):
+        return None
+    # Padded, so that reading a short value's missing positions stays inside the buffer.
+    flat = np.frombuffer(text + b"\n" * (_FRACTION_PLACES + 21), dtype=np.uint8)
+    ends = np.flatnonzero(flat[: len(text) + 1] == 10)
+    if not n or len(ends) != n:
+        return None  # a value holds a newline of its own
+    starts = np.empty(n, dtype=np.int64)
+    starts[0], starts[1:] = 0, ends[:-1] + 1
+    lengths = ends - starts
+
+    def at(position: int | np.ndarray) -> np.ndarray:
+        return flat[starts + position]
+
+    worst = np.zeros(n, dtype=np.uint8)  # the largest "digit" seen: above 9 is not a digit
+
+    def number(first: int, places: int) -> np.ndarray:
+        value = np.zeros(n, dtype=np.int32)
+        for position in range(first, first + places):
+            digit = at(position) - np.uint8(48)  # below "0" wraps past 9
+            np.maximum(worst, digit, out=worst)
+            value *= 10
+            value += digit
+        return value
+
+    year, month, day, hour, minute, second = (number(*place) for place in _HEAD_NUMBERS)
+    ok = worst <= 9
+    for position, character in _HEAD_PUNCTUATION.items():
+        ok &= at(position) == ord(character)
+    ok &= flat[ends - 1] == ord("Z")
+    places = lengths - 21  # fraction digits, or -1: none
+    ok &= (places == -1) | ((places >= 1) & (places <= _FRACTION_PLACES))
+    ok &= at(19) == np.where(places == -1, ord("Z"), ord("."))
+    fraction = np.zeros(n, dtype=np.int64)
+    for place in range(int(places[ok].max(initial=0))):  # at most _FRACTION_PLACES
+        digit = at(20 + place) - np.uint8(48)
+        inside = place < places
+        ok &= ~inside | (digit <= 9)
+        fraction += np.where(inside, digit, 0).astype(np.int64) * 10 ** (_FRACTION_PLACES - 1 - place)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + (leap & (month == 2))
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (hour < 24) & (minute < 60) & (second < 60)
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    march_year = year - (month <= 2)
+    era = march_year // 400
+    year_of_era = march_year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days = (era * 146_097 + day_of_era - 719_468).astype(np.int64)
+    seconds = days * 86_400 + (hour * 3_600 + minute * 60 + second)
+    # Compared in seconds first: nanoseconds of years far from 1970 would overflow.
+    earliest, latest = bounds
+    near = ok & (seconds >= earliest // 1_000_000_000) & (seconds <= latest // 1_000_000_000)
+    ticks = np.where(near, seconds, 0) * 1_000_000_000 + fraction
+    in_range = near & (ticks >= earliest) & (ticks < latest)
+    status = np.where(in_range, _TIME_OK, _TIME_OUT_OF_RANGE).astype(np.int8)
+    return np.where(in_range, ticks, _NAT), status, np.flatnonzero(~ok)
 
 
 def _iso_times_pandas(values: list[Any], bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
