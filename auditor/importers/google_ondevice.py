@@ -849,6 +849,12 @@ def _parse_times(texts: Any, absent: np.ndarray) -> _Times:
     return _Times(utc, absent, unreadable, outside)
 
 
+def _no_times(count: int) -> _Times:
+    """What :func:`_parse_times` makes of ``count`` missing times, without parsing them."""
+    nowhere = np.zeros(count, dtype=bool)
+    return _Times(np.full(count, np.datetime64("NaT"), dtype="datetime64[ns]"), ~nowhere, nowhere, nowhere)
+
+
 def _drop_bad_times(sieve: _Sieve, times: _Times, what: str) -> None:
     sieve.drop(times.absent, f"{what} is missing")
     sieve.drop(times.unreadable, f"{what} is not an ISO 8601 time")
@@ -1062,18 +1068,26 @@ def _path_points(
     segment_of = np.repeat(where, counts)
     texts = _values(vertices, "point")
     written = _values(vertices, "time")
-    own = _parse_times(written, _is_none(written))
     minutes = _floats(vertices, "durationMinutesOffsetFromStartTime")
-    after_start = times.start.utc[segment_of] + (minutes * 60e9).astype("timedelta64[ns]")
+    no_minutes = np.isnan(minutes)
+    # iOS writes no vertex time and Android no minutes: a field absent from every vertex is
+    # not parsed (3M iOS vertices: 0.6 s of parsing 3M missing times and their offsets).
+    if written.count(None) == len(written):
+        own = _no_times(len(written))
+    else:
+        own = _parse_times(written, _is_none(written))
+    if no_minutes.all():
+        after_start = np.full(len(minutes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    else:
+        after_start = times.start.utc[segment_of] + (minutes * 60e9).astype("timedelta64[ns]")
     use_own = ~np.isnat(own.utc)
     time = np.where(use_own, own.utc, after_start)
-    offset = parsing.first_present(
-        _written_offsets(written, zulu_is_local=parts.android).where(use_own),
-        times.offset.iloc[segment_of].reset_index(drop=True),
-    )
+    offset = times.offset.iloc[segment_of].reset_index(drop=True)
+    if use_own.any():
+        written_offset = _written_offsets(written, zulu_is_local=parts.android).where(use_own)
+        offset = parsing.first_present(written_offset, offset)
     lat, lon = _coordinates(texts)
     sieve = _Sieve(report, parts.segment_records[segment_of])
-    no_minutes = np.isnan(minutes)
     sieve.drop(own.unreadable & no_minutes, "timelinePath point time is not an ISO 8601 time")
     sieve.drop(
         own.absent & no_minutes, "timelinePath point has no time or durationMinutesOffsetFromStartTime"
