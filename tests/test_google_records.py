@@ -384,3 +384,33 @@ def test_byte_order_mark_and_empty_array(tmp_path: Path) -> None:
     frames, report = load(empty)
     assert report.error is None and len(frames["points"]) == 0
     assert list(frames["points"].columns) == [c.name for c in model.columns("points")]
+
+
+@pytest.mark.parametrize("block", [512, 1 << 20])
+def test_strings_outside_the_usual_names_are_read_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # The usual sources and activity types are decoded as shared strings; any other value
+    # (here in the second block of 512 bytes, and in the one block of 1 MB) must come out
+    # exactly as the file writes it, and the records around it as before.
+    records = _synthetic(60)
+    for index, record in enumerate(records):
+        if index % 7 == 0:
+            record["activity"] = [
+                {"activity": [{"type": "STILL", "confidence": 60}, {"type": "onFoot", "confidence": 70}]}
+            ]
+    records[3]["source"] = "BACKFILLED"
+    records[14]["activity"][0]["activity"][1]["type"] = "IN_HOVERCRAFT"
+    records[40]["source"] = "visit"
+    path = tmp_path / "Records.json"
+    path.write_text(_google_layout(records))
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", block)
+    frame = points(path)
+    usual = ["WIFI", "GPS", "CELL"]
+    expected_signal = [usual[i % 3] for i in range(60)]
+    expected_signal[3], expected_signal[40] = "BACKFILLED", "VISIT"
+    assert frame["signal"].tolist() == expected_signal
+    expected_activity = [("ON_FOOT" if i % 7 == 0 else None) for i in range(60)]
+    expected_activity[14] = "IN_HOVERCRAFT"
+    assert [a if isinstance(a, str) else None for a in frame["activity"]] == expected_activity
+    assert frame["lat"].tolist() == pytest.approx([r["latitudeE7"] / 1e7 for r in records])
