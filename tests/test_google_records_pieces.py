@@ -78,11 +78,44 @@ def damage(data: bytes, at: float, old: bytes, new: bytes) -> bytes:
     return data[:where] + new + data[where + len(old) :]
 
 
+def plain(tmp_path: Path, data: bytes) -> Path:
+    """The bytes as a Records.json of their own (as google_records reads a plain file)."""
+    path = tmp_path / "Records.json"
+    path.write_bytes(data)
+    return path
+
+
+def small_member_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split any member, in blocks and search windows small enough for several per piece."""
+    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
+    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+
+
+# Damage in one piece, after a record whose accuracy is emptied (its note must survive too).
+DAMAGE_CASES = pytest.mark.parametrize(
+    "case",
+    [
+        ("invalid JSON in the first piece", 0.1, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the middle piece", 0.5, b'"accuracy": ', b'"accuracy" '),
+        ("invalid JSON in the last piece", 0.9, b'"source": "', b'"source": '),
+        ("early close in the middle piece", 0.5, b"\n    },\n    {", b"\n    }]\n  , {"),
+        ("a record with other indentation", 0.5, b"\n    },\n    {", b"\n  },\n    {"),
+    ],
+    ids=lambda case: case[0],
+)
+
+
+def damaged(persona: bytes, case: tuple[str, float, bytes, bytes]) -> bytes:
+    """The persona with an emptied accuracy at 20% and one of DAMAGE_CASES."""
+    _, at, old, new = case
+    return damage(damage(persona, 0.2, b'"accuracy": ', b'"accuracy": "x", "was": '), at, old, new)
+
+
 def test_three_pieces_give_the_one_process_frame(
     persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
 ) -> None:
-    path = tmp_path / "Records.json"
-    path.write_bytes(persona)
+    path = plain(tmp_path, persona)
     one, many = read_both(path, monkeypatch)
     assert_identical(one, many)
     frame, report = one[0]["points"], one[1]
@@ -102,8 +135,7 @@ def test_three_pieces_give_the_one_process_frame(
 def test_one_process_when_the_budget_is_one_or_the_file_is_small(
     persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple]
 ) -> None:
-    path = tmp_path / "Records.json"
-    path.write_bytes(persona)
+    path = plain(tmp_path, persona)
     monkeypatch.setenv("AUDITOR_WORKERS", "1")
     monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
     import_file(FileRef(path, (), len(persona)), IMPORTER)
@@ -131,8 +163,7 @@ def test_skipped_records_in_every_piece(
     data = persona
     for at, old, new in SKIPPED_IN_EVERY_PIECE:
         data = damage(data, at, old, new)
-    path = tmp_path / "Records.json"
-    path.write_bytes(data)
+    path = plain(tmp_path, data)
     one, many = read_both(path, monkeypatch)
     assert_identical(one, many)
     report = one[1]
@@ -142,29 +173,17 @@ def test_skipped_records_in_every_piece(
     assert len(started) == PIECES - 1
 
 
-@pytest.mark.parametrize(
-    "name, at, old, new",
-    [
-        ("invalid JSON in the first piece", 0.1, b'"accuracy": ', b'"accuracy" '),
-        ("invalid JSON in the middle piece", 0.5, b'"accuracy": ', b'"accuracy" '),
-        ("invalid JSON in the last piece", 0.9, b'"source": "', b'"source": '),
-        ("early close in the middle piece", 0.5, b"\n    },\n    {", b"\n    }]\n  , {"),
-        ("a record with other indentation", 0.5, b"\n    },\n    {", b"\n  },\n    {"),
-    ],
-)
+@DAMAGE_CASES
 def test_damage_in_one_piece(
     persona: bytes,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     started: list[tuple],
-    name: str,
-    at: float,
-    old: bytes,
-    new: bytes,
+    case: tuple[str, float, bytes, bytes],
 ) -> None:
-    data = damage(damage(persona, 0.2, b'"accuracy": ', b'"accuracy": "x", "was": '), at, old, new)
-    path = tmp_path / "Records.json"
-    path.write_bytes(data)
+    name = case[0]
+    data = damaged(persona, case)
+    path = plain(tmp_path, data)
     one, many = read_both(path, monkeypatch)
     assert_identical(one, many)
     assert (one[1].error is None) == (name == "a record with other indentation")
@@ -175,8 +194,7 @@ def test_damage_in_one_piece(
 def test_a_file_cut_short(
     persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple], keep: float
 ) -> None:
-    path = tmp_path / "Records.json"
-    path.write_bytes(persona[: int(len(persona) * keep)])
+    path = plain(tmp_path, persona[: int(len(persona) * keep)])
     one, many = read_both(path, monkeypatch)
     assert_identical(one, many)
     assert "cut off" in one[1].error
@@ -198,8 +216,7 @@ def test_timestamp_ms_generation(persona: bytes, tmp_path: Path, monkeypatch: py
 def test_a_worker_that_fails_leaves_its_piece_to_this_process(
     persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "Records.json"
-    path.write_bytes(persona)
+    path = plain(tmp_path, persona)
     monkeypatch.setattr(google_records, "_WORKER_CODE", "import sys; sys.exit(3)")
     monkeypatch.setenv("AUDITOR_STRICT", "0")
     one, many = read_both(path, monkeypatch)
@@ -227,9 +244,7 @@ def read_member_both(path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 
     Small blocks and search windows make a 10.8 MB member several blocks per piece.
     """
-    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
-    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    small_member_pieces(monkeypatch)
     ref = FileRef(path, (MEMBER,))
     monkeypatch.setenv("AUDITOR_WORKERS", "1")
     one = import_file(ref, IMPORTER)
@@ -316,28 +331,17 @@ class _NoWorker:
         return None
 
 
-@pytest.mark.parametrize(
-    "name, at, old, new",
-    [
-        ("invalid JSON in the first piece", 0.1, b'"accuracy": ', b'"accuracy" '),
-        ("invalid JSON in the middle piece", 0.5, b'"accuracy": ', b'"accuracy" '),
-        ("invalid JSON in the last piece", 0.9, b'"source": "', b'"source": '),
-        ("early close in the middle piece", 0.5, b"\n    },\n    {", b"\n    }]\n  , {"),
-        ("a record with other indentation", 0.5, b"\n    },\n    {", b"\n  },\n    {"),
-    ],
-)
+@DAMAGE_CASES
 def test_damage_in_one_piece_of_a_zip_member(
     persona: bytes,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     member_pieces: list[tuple],
     read_on_alone: list[int],
-    name: str,
-    at: float,
-    old: bytes,
-    new: bytes,
+    case: tuple[str, float, bytes, bytes],
 ) -> None:
-    data = damage(damage(persona, 0.2, b'"accuracy": ', b'"accuracy": "x", "was": '), at, old, new)
+    name = case[0]
+    data = damaged(persona, case)
     data = damage(data, 0.8, b'"timestamp": "', b'"timestamp": "not a time')
     monkeypatch.setattr(google_records, "_Worker", _NoWorker)
     one, many = read_member_both(zipped(tmp_path, data), monkeypatch)
@@ -394,9 +398,7 @@ def test_a_member_that_changed_since_it_was_checked_is_not_read_by_a_worker(
 def test_a_zip_member_read_in_one_process(
     persona: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[tuple], case: str
 ) -> None:
-    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
-    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    small_member_pieces(monkeypatch)
     monkeypatch.setenv("AUDITOR_WORKERS", "1" if case == "budget of one" else "2")
     path = zipped(
         tmp_path, persona, zipfile.ZIP_STORED if case == "stored, not deflated" else zipfile.ZIP_DEFLATED
@@ -427,9 +429,7 @@ def test_a_member_with_a_bad_crc_fails_as_in_one_process(
         path.read_bytes().replace(crc, (int.from_bytes(crc, "little") ^ 1).to_bytes(4, "little"))
     )
     monkeypatch.setattr(google_records, "_Worker", _NoWorker)
-    monkeypatch.setattr(google_records, "BLOCK_BYTES", 256 * 1024)
-    monkeypatch.setattr(google_records, "_SPLIT_SEARCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(google_records, "SPLIT_BYTES", 0)
+    small_member_pieces(monkeypatch)
     problems = []
     for processes in ("1", "3"):
         monkeypatch.setenv("AUDITOR_WORKERS", processes)
