@@ -239,7 +239,9 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
         parts = _decode_in_pieces(ref, data, body, report) or _decode(body, report)
     del body, data
     _describe_variant(report, parts)
-    times = _segment_times(parts.segments, zulu_is_local=parts.android)
+    times = parts.times
+    if times is None:
+        times = _segment_times(parts.segments, zulu_is_local=parts.android)
     frames = {
         "visits": _visits(ref, report, parts, times),
         "activities": _activities(ref, report, parts, times),
@@ -307,6 +309,12 @@ class _Parts:
     # (see _decode_in_pieces), if so.
     raw_pieces: list[_RawPiece] | None = None
     path_pieces: list[_PathPiece] | None = None
+    # What this process read while the workers decoded their pieces: the segments' times,
+    # and the rawSignals or timelinePath points of the part of the file not cut into pieces,
+    # their skips logged to be counted where one process would count them.
+    times: _SegmentTimes | None = None
+    raw_ahead: _RawPiece | None = None
+    path_ahead: _PathPiece | None = None
 
     def __post_init__(self) -> None:
         self._raw: _RawRead | None = None
@@ -318,10 +326,13 @@ class _Parts:
         now, where reading them here would have counted them.
         """
         if self._raw is None:
-            if self.raw_pieces is None:
-                self._raw = _read_raw_signals(self.raw_signals, self.raw_records, report)
-            else:
+            if self.raw_pieces is not None:
                 self._raw = _merge_raw_reads(self.raw_pieces, report)
+            elif self.raw_ahead is not None:
+                _replay(self.raw_ahead.read_skips, report)
+                self._raw = self.raw_ahead.read
+            else:
+                self._raw = _read_raw_signals(self.raw_signals, self.raw_records, report)
         return self._raw
 
 
@@ -451,11 +462,13 @@ PIECES_MIN_BYTES = 128_000_000
 # rawSignals is cut only when its key lies within this many bytes of the file's start, that
 # is after a small semanticSegments; a larger semanticSegments is cut instead.
 RAW_KEY_WITHIN = 64_000_000
-# The calling process's share of the array, relative to an even split: a little less than a
-# worker's. A worker first spends ~0.5 s starting Python, but this process also decodes the
-# rest of the file and builds the frames (3M points on 2 cores, CPU here and in the worker:
-# Android 5.5 and 3.9 s, iOS 3.6 and 2.4 s at a share of 1.1; balanced near 0.85).
-CALLER_SHARE = 0.85
+# The calling process's share of the array, relative to an even split: a little more than a
+# worker's. A worker first spends ~0.7 s of CPU starting Python and importing pandas; this
+# process decodes the rest of the file meanwhile and builds the frames once the workers are
+# done. CPU before waiting here against the worker's CPU, 3M points on 2 cores: iOS 2.26
+# and 2.53 s at a share of 1.0, 2.44 and 2.15 s at 1.15; Android 4.33 and 4.73 s at 1.0,
+# 4.88 and 3.78 s at 1.15.
+CALLER_SHARE = 1.05
 _RAW_SIGNALS = msgspec.json.Decoder(list[_RawSignal], strict=False)
 _RAW_KEY = b'"rawSignals"'
 _PROFILE_KEY = b'"userLocationProfile"'
@@ -567,6 +580,12 @@ def _path_piece(path: str, low: int, high: int, android: bool) -> _PathPiece | N
 
 def _shifted(events: list[tuple[np.ndarray, str]], by: int) -> list[tuple[np.ndarray, str]]:
     return [(records + by, reason) for records, reason in events]
+
+
+def _replay(events: list[tuple[np.ndarray, str]], report: ImportReport | _SkipLog) -> None:
+    """Count skips logged earlier (see _SkipLog), in their order."""
+    for records, reason in events:
+        report.skip_many(records, reason)
 
 
 def _merge_pieces(
@@ -725,16 +744,29 @@ def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, proces
     cuts = json_pieces.element_cuts(data, start, close + 1, _shares(processes, close - start))
     if len(cuts) < 2:
         return None
-    try:
-        pieces = json_pieces.map_pieces(
-            _path_piece, [(os.path.abspath(ref.path), low, high, False) for low, high in cuts]
-        )
+
+    def segments_and_times() -> tuple[list[_Segment], _SegmentTimes]:
         segments: list[_Segment] = _LIGHT_SEGMENTS.decode(body)
+        return segments, _segment_times(segments, zulu_is_local=False)
+
+    try:
+        pieces, (segments, times) = json_pieces.map_pieces(
+            _path_piece,
+            [(os.path.abspath(ref.path), low, high, False) for low, high in cuts],
+            meanwhile=segments_and_times,
+        )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
     if any(p is None for p in pieces) or sum(p.items for p in pieces) != len(segments):  # type: ignore[union-attr]
         return None
-    return _Parts(False, *_numbered(segments), *_numbered([]), None, path_pieces=pieces)  # type: ignore[arg-type]
+    return _Parts(
+        False,
+        *_numbered(segments),
+        *_numbered([]),
+        None,
+        path_pieces=pieces,  # type: ignore[arg-type]
+        times=times,
+    )
 
 
 def _android_paths_in_pieces(
@@ -745,11 +777,21 @@ def _android_paths_in_pieces(
     cuts = json_pieces.element_cuts(data, start, end, _shares(processes, end - start))
     if len(cuts) < 2:
         return None
-    try:
-        pieces = json_pieces.map_pieces(
-            _path_piece, [(os.path.abspath(ref.path), low, high, True) for low, high in cuts]
-        )
+
+    def rest() -> tuple[_AndroidLight, _SegmentTimes, _RawPiece]:
         whole = _LIGHT_ANDROID.decode(body)
+        raw_signals = whole.rawSignals or []
+        log = _SkipLog()
+        raw = _read_raw_signals(raw_signals, np.arange(len(raw_signals), dtype=np.int64), log)
+        times = _segment_times(whole.semanticSegments or [], zulu_is_local=True)
+        return whole, times, _RawPiece(len(raw_signals), [], raw, log.take())
+
+    try:
+        pieces, (whole, times, raw) = json_pieces.map_pieces(
+            _path_piece,
+            [(os.path.abspath(ref.path), low, high, True) for low, high in cuts],
+            meanwhile=rest,
+        )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
     segments = whole.semanticSegments or []
@@ -762,6 +804,8 @@ def _android_paths_in_pieces(
         *_numbered(whole.rawSignals or []),
         whole.userLocationProfile or None,
         path_pieces=pieces,  # type: ignore[arg-type]
+        times=times,
+        raw_ahead=raw,
     )
 
 
@@ -773,11 +817,21 @@ def _android_in_pieces(
     if len(cuts) < 2:
         return None
     rest = b"".join((bytes(data[body_start : start + 1]), bytes(data[end - 1 :])))
-    try:
-        pieces = json_pieces.map_pieces(
-            _raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts]
-        )
+
+    def read_rest() -> tuple[Any, _SegmentTimes | None, _PathPiece | None]:
         whole = _WHOLE.decode(rest)
+        if not isinstance(whole, _Android) or whole.rawSignals != []:
+            return whole, None, None
+        segments = whole.semanticSegments or []
+        times = _segment_times(segments, zulu_is_local=True)
+        log = _SkipLog()
+        paths = _path_points(log, _Parts(True, *_numbered(segments), *_numbered([]), None), times)
+        return whole, times, _PathPiece(len(segments), paths, log.take())
+
+    try:
+        pieces, (whole, times, paths) = json_pieces.map_pieces(
+            _raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts], meanwhile=read_rest
+        )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
     if not isinstance(whole, _Android) or whole.rawSignals != [] or any(p is None for p in pieces):
@@ -791,6 +845,8 @@ def _android_in_pieces(
         *_numbered([]),
         whole.userLocationProfile or None,
         raw_pieces=pieces,  # type: ignore[arg-type]
+        times=times,
+        path_ahead=paths,
     )
 
 
@@ -1021,10 +1077,13 @@ def _activities(ref: FileRef, report: ImportReport, parts: _Parts, times: _Segme
 
 
 def _points(ref: FileRef, report: ImportReport, parts: _Parts, times: _SegmentTimes) -> pd.DataFrame:
-    if parts.path_pieces is None:
-        paths = [_path_points(report, parts, times)]
-    else:
+    if parts.path_pieces is not None:
         paths = _merge_pieces([(p.items, p.columns, p.skips) for p in parts.path_pieces], report)
+    elif parts.path_ahead is not None:
+        _replay(parts.path_ahead.skips, report)
+        paths = [parts.path_ahead.columns]
+    else:
+        paths = [_path_points(report, parts, times)]
     pieces = [p for p in (*paths, *parts.raw(report).columns) if p is not None]
     if not pieces:
         return _empty("points", ref)

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from auditor import workers
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 _WHITESPACE = re.compile(rb"[ \t\r\n]*")
 _OPEN = ord("[")
@@ -185,10 +186,14 @@ class _Worker:
         self.errors.close()
 
 
-def map_pieces(function: Callable[..., T], arguments: Sequence[tuple[Any, ...]]) -> list[T]:
+def map_pieces(
+    function: Callable[..., T], arguments: Sequence[tuple[Any, ...]], meanwhile: Callable[[], M]
+) -> tuple[list[T], M]:
     """``function(*arguments[i])`` for every piece: the first here, the others in worker processes.
 
-    Results come back in the order of ``arguments``. A worker is a fresh Python
+    Results come back in the order of ``arguments``, with what ``meanwhile()`` returned: the
+    caller's other work, done here after the first piece while the workers still run, so
+    that none of it waits for them. A worker is a fresh Python
     (``sys.executable -c``) that imports ``function``'s module (numpy, pandas, pyarrow,
     msgspec: about 0.5 s of CPU, spent while this process reads the first piece) and never
     the caller's ``__main__``, so a script that calls auditor without an
@@ -201,13 +206,14 @@ def map_pieces(function: Callable[..., T], arguments: Sequence[tuple[Any, ...]])
     ``function`` here propagates.
     """
     if len(arguments) <= 1:
-        return [function(*args) for args in arguments]
+        return [function(*args) for args in arguments], meanwhile()
     started: list[_Worker] = []
     try:
         for args in arguments[1:]:
             started.append(_Worker(function, args))
         here = function(*arguments[0])
-        return [here, *(worker.result() for worker in started)]
+        also = meanwhile()
+        return [here, *(worker.result() for worker in started)], also
     finally:
         for worker in started:
             worker.close()
