@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -438,3 +439,25 @@ def test_a_member_with_a_bad_crc_fails_as_in_one_process(
         problems.append(str(raised.value))
     assert problems[0] == problems[1] and "Bad CRC-32" in problems[0]
     assert [piece[1] is None for piece in member_pieces] == [False, True]
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_pieces_share_the_work_with_more_for_this_process(
+    persona: bytes, tmp_path: Path, processes: int
+) -> None:
+    # Work is records plus bytes over _BYTES_PER_RECORD; this process's first piece takes
+    # _FIRST_SHARE of an even split (a worker starts Python first), the others the rest evenly.
+    path = plain(tmp_path, persona)
+    separator = b"\n    },\n    {"
+    start = persona.index(b"{", persona.index(b"["))
+    with open(path, "rb") as stream:
+        cuts = google_records._planned_offsets(stream, separator, start, len(persona), processes)
+
+    def work(low: int, high: int) -> float:
+        return persona.count(separator, low, high) + (high - low) / google_records._BYTES_PER_RECORD
+
+    edges = [start, *cuts, len(persona)]
+    shares = [work(low, high) / work(start, len(persona)) for low, high in pairwise(edges)]
+    first = google_records._FIRST_SHARE / processes
+    assert shares[0] == pytest.approx(first, abs=0.02)
+    assert shares[1:] == pytest.approx([(1 - first) / (processes - 1)] * (processes - 1), abs=0.02)

@@ -119,6 +119,12 @@ _SPLIT_SEARCH_BYTES = 4 * 1024 * 1024
 _MEMBER_FIRST_SHARE = 1.3
 # Where the records are counted to share them out (see _planned_offsets).
 _DENSITY_SAMPLES, _SAMPLE_BYTES = 32, 128 * 1024
+# What a piece costs to read, in records: each record, and each this many bytes (decoding and
+# columns, 8 MB pieces of the 3M bench file: about 1,040 ns a record and 0.95 ns a byte).
+_BYTES_PER_RECORD = 1100
+# A plain file's first piece, read here, as a share of an even split of that cost: a worker
+# starts Python and pickles its columns, which this process does not.
+_FIRST_SHARE = 1.05
 TIMEZONE_NOTE = "UTC only in the file; local time from --timezone"
 _E7_LAT_WRAP = 900_000_000
 _E7_LON_WRAP = 1_800_000_000
@@ -263,24 +269,29 @@ def _piece_starts(
 
 
 def _planned_offsets(stream: IO[bytes], separator: bytes, start: int, size: int, processes: int) -> list[int]:
-    """Offsets that cut ``start:size`` into ``processes`` parts of about as many records each.
+    """Offsets that cut ``start:size`` into ``processes`` parts of about as much work each.
 
     Equal bytes are not equal work: older records carry fewer keys, so the first half of a
-    decade's file holds far more records than the second (the 3M bench file: 58% of them;
-    the first piece also had this process's frame building to do, and took 1.5 s CPU more
-    than the worker). The separators are counted in a small window at the start of each of
-    ``_DENSITY_SAMPLES`` equal stretches, and the cuts placed by the estimated count.
+    decade's file holds far more records than the second (the 3M bench file: 58% of them).
+    The work of a stretch is its records plus its bytes over :data:`_BYTES_PER_RECORD`; the
+    separators are counted in a small window at the start of each of ``_DENSITY_SAMPLES``
+    equal stretches, and the cuts placed by the estimated work, the first piece (this
+    process's) taking :data:`_FIRST_SHARE` of an even split.
     """
     edges = np.linspace(start, size, _DENSITY_SAMPLES + 1)
     estimated = [0.0]
     for low, high in pairwise(edges):
         stream.seek(int(low))
         window = stream.read(min(_SAMPLE_BYTES, int(high - low)))
-        estimated.append(estimated[-1] + window.count(separator) * (high - low) / max(len(window), 1))
-    if estimated[-1] <= 0:  # no separator in any window: cut by bytes
-        return [start + (size - start) * number // processes for number in range(1, processes)]
-    wanted = [estimated[-1] * number / processes for number in range(1, processes)]
-    return [int(offset) for offset in np.interp(wanted, estimated, edges)]
+        work = window.count(separator) + len(window) / _BYTES_PER_RECORD
+        estimated.append(estimated[-1] + work * (high - low) / max(len(window), 1))
+    first = min(_FIRST_SHARE / processes, 1.0)
+    shares = [first + (1 - first) * number / (processes - 1) for number in range(processes - 1)]
+    if estimated[-1] <= 0:  # nothing read at all: cut by bytes
+        return [start + int((size - start) * share) for share in shares]
+    return [
+        int(offset) for offset in np.interp([estimated[-1] * share for share in shares], estimated, edges)
+    ]
 
 
 def _in_workers(jobs: list[tuple[Any, ...]], first: Callable[[], _Columns | None]) -> list[_Columns | None]:
