@@ -414,3 +414,39 @@ def test_strings_outside_the_usual_names_are_read_as_written(
     expected_activity[14] = "IN_HOVERCRAFT"
     assert [a if isinstance(a, str) else None for a in frame["activity"]] == expected_activity
     assert frame["lat"].tolist() == pytest.approx([r["latitudeE7"] / 1e7 for r in records])
+
+
+def test_activity_is_the_first_most_confident_type_of_the_first_reading(tmp_path: Path) -> None:
+    # Ties, empty lists, a reading without types, a winner without a name, both spellings.
+    readings = [
+        [{"activity": [{"type": "STILL", "confidence": 50}, {"type": "WALKING", "confidence": 50}]}],
+        [{"activity": [{"type": "STILL", "confidence": 10}, {"type": "IN_CAR", "confidence": 90}]}],
+        [{"activity": []}, {"activity": [{"type": "STILL", "confidence": 100}]}],
+        [{"timestamp": "2020-01-01T00:00:00Z"}],
+        [],
+        [{"activity": [{"confidence": 80}, {"type": "ON_FOOT", "confidence": 20}]}],
+        [{"activity": [{"type": "ON_FOOT", "confidence": 20}, {"type": "TILTING", "confidence": 20.5}]}],
+        None,
+        [
+            {"activity": [{"type": "RUNNING", "confidence": 3}]},
+            {"activity": [{"type": "STILL", "confidence": 99}]},
+        ],
+    ]
+    records = _synthetic(len(readings) + 2)
+    for record, reading in zip(records, readings):
+        if reading is not None:
+            record["activity"] = reading
+    records[-2]["activitys"] = [{"activities": [{"type": "onBicycle", "confidence": 70}]}]
+    records[-1]["activitys"] = [{"activities": [{"type": "still", "confidence": 70}]}]
+    records[-1]["activity"] = [
+        {"activity": [{"type": "IN_BUS", "confidence": 60}]}
+    ]  # the later spelling wins
+    path = tmp_path / "Records.json"
+    path.write_text(_google_layout(records))
+    got = [a if isinstance(a, str) else None for a in points(path)["activity"]]
+    expected = [
+        "STILL", "IN_CAR", None, None, None, None, "TILTING", None, "RUNNING", "ON_BICYCLE", "IN_BUS"
+    ]  # fmt: skip
+    assert got == expected
+    # The categories hold the winners only, not every type listed.
+    assert sorted(points(path)["activity"].cat.categories) == sorted({a for a in expected if a})

@@ -17,8 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_not, itemgetter
 from typing import IO, Any, Literal
 
@@ -633,7 +632,7 @@ class _Columns:
         self._add("accuracy", _numbers(_ACCURACY, records, np.float32, n))
         self._add("altitude", _numbers(_ALTITUDE, records, np.float32, n))
         self._add("speed", _numbers(_VELOCITY, records, np.float32, n))
-        self._add("device", np.fromiter(map(self.devices.__getitem__, map(_DEVICE, records)), np.int32, n))
+        self._add("device", self._codes(self.devices, list(map(_DEVICE, records)), n))
         self._add("signal", np.fromiter(map(self.signals.__getitem__, map(_SIGNAL, records)), np.int32, n))
         self._add("activity", self._top_activities(records, n))
         self.count += n
@@ -679,12 +678,21 @@ class _Columns:
             _iso_times(list(compress(iso, ~has_ms)), ~has_ms, ns, status, self.bounds)
         return ns, status
 
+    @staticmethod
+    def _codes(vocabulary: _Vocabulary, values: list[Any], n: int) -> np.ndarray:
+        """The values' codes; one lookup when they are all one value (a file from one phone)."""
+        if values.count(values[0]) == n:
+            return np.full(n, vocabulary[values[0]], dtype=np.int32)
+        return np.fromiter(map(vocabulary.__getitem__, values), np.int32, n)
+
     def _top_activities(self, records: list[_Record], n: int) -> np.ndarray:
         """Per record, the code of the most confident type in its first activity reading.
 
-        ``max`` keeps the first of equal maxima, and Google lists types most confident
-        first, so ties go to the type listed first. Only the records that have readings
-        are visited, each by C-level ``map``/``max``: no Python code runs per record.
+        Like ``max(types, key=confidence)``: the first of equal maxima wins (Google lists
+        types most confident first), and a record whose first reading lists no type has
+        none. Only the records with readings are visited, by C-level ``map``; their types'
+        confidences are compared in numpy, a segment per record, and only the winners'
+        names are looked up: no Python code runs per record.
         """
         codes = np.full(n, self.activities[None], dtype=np.int32)
         for readings_of, types_of in _ACTIVITY_SPELLINGS:
@@ -693,20 +701,25 @@ class _Columns:
             # without this spelling (most files lack one of the two) costs one pass, no more.
             if readings.count(None) == n:
                 continue
-            has = np.fromiter(map(bool, readings), bool, n)
-            names = list(
-                map(_TYPE, map(_MOST_CONFIDENT, map(types_of, map(_FIRST, compress(readings, has)))))
-            )
-            found = np.fromiter(map(is_not, names, repeat(None)), bool, len(names))
-            rows = np.flatnonzero(has)[found]
-            codes[rows] = np.fromiter(
-                map(self.activities.__getitem__, compress(names, found)), np.int32, len(rows)
+            rows = np.fromiter(compress(range(n), readings), np.intp)  # an empty list is no reading
+            type_lists = list(map(types_of, map(_FIRST, compress(readings, readings))))
+            lengths = np.fromiter(map(len, type_lists), np.intp, len(rows))
+            listed = lengths > 0
+            if not listed.any():
+                continue
+            entries = list(chain.from_iterable(type_lists))
+            confidence = np.fromiter(map(_CONFIDENCE, entries), np.float64, len(entries))
+            starts = (np.cumsum(lengths) - lengths)[listed]
+            best = np.maximum.reduceat(confidence, starts)
+            position = np.arange(len(entries))
+            candidate = np.where(confidence == np.repeat(best, lengths[listed]), position, len(entries))
+            winners = np.minimum.reduceat(candidate, starts).tolist()  # numpy ints index a list slowly
+            codes[rows[listed]] = np.fromiter(
+                map(self.activities.__getitem__, map(_TYPE, map(entries.__getitem__, winners))),
+                np.int32,
+                len(winners),
             )
         return codes
-
-
-_NO_TYPE = _ActivityType()
-_MOST_CONFIDENT = partial(max, key=_CONFIDENCE, default=_NO_TYPE)
 
 
 def _epoch_ms_times(
