@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from auditor.tui import heap
 from auditor.tui.dialogs import ErrorDialog, HelpScreen, PromptDialog, RowDialog
 from auditor.tui.loading import (
     AuditFailed,
@@ -89,6 +90,7 @@ class AuditorApp(App[int]):
         self.pack_mtimes: dict[Path, float] = {}
         self.reload_note = ""
         self.last_export: Path | None = None
+        self._drawn_tabs: set[str] = set()  # tabs drawn since the result on screen last changed
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -241,6 +243,18 @@ class AuditorApp(App[int]):
                 self.pane(tab).show(shown, self.redacted)
         self.pane("rules").show(shown, self.redacted, watching=self._watching())
         self._update_status()
+        self._drawn_tabs = {self.query_one("#tabs", TabbedContent).active}
+        self.call_after_refresh(heap.settle)  # the old result is garbage now; the new one lives on
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab's first drawing makes lines that live until the next result: keep them from the collector."""
+        tab = event.pane.id
+        if event.tabbed_content.id == "tabs" and self.result is not None and tab not in self._drawn_tabs:
+            self._drawn_tabs.add(tab)
+            self.call_after_refresh(heap.keep)
+
+    def on_unmount(self) -> None:
+        heap.release()
 
     def _update_status(self) -> None:
         what = self.request.label if self.request and not self.redacted else "the exports (name hidden)"
@@ -370,8 +384,10 @@ class AuditorApp(App[int]):
         def cancelled() -> bool:
             return get_current_worker().is_cancelled
 
+        dataset, local = self.result.dataset, self.result.local_time  # the files and the zone, as read
+
         def run() -> None:
-            run_request(request, lambda m: self.post_message(_as_reload(m)), cancelled, self.result.dataset)
+            run_request(request, lambda m: self.post_message(_as_reload(m)), cancelled, dataset, local)
 
         self.run_worker(run, thread=True, exclusive=True, group="audit", name="reload")
 

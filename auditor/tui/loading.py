@@ -75,15 +75,17 @@ class AuditFailed(Message):
 
 
 def run_request(request: AuditRequest, post: Callable[[Message], object], cancelled: Callable[[], bool],
-                dataset=None) -> None:  # fmt: skip
+                dataset=None, local=None) -> None:  # fmt: skip
     """Run the audit in the calling (worker) thread and post what happens.
 
     ``dataset`` reuses files already read, so that a pack edit re-evaluates without
-    re-reading millions of points. Errors the person can fix become :class:`AuditFailed`.
+    re-reading millions of points; ``local`` (:attr:`AuditResult.local_time`) is the zone
+    that dataset was read in, kept instead of chosen again (0.1 s). Errors the person can
+    fix become :class:`AuditFailed`.
     """
     # Imported here so that the app's first frame does not wait for pandas and the engine.
     from auditor.dataset import load_dataset
-    from auditor.pipeline import run_audit
+    from auditor.pipeline import given_zone, run_audit
     from auditor.sources import PathNotFound
 
     counter = {"files": 0}
@@ -100,7 +102,9 @@ def run_request(request: AuditRequest, post: Callable[[Message], object], cancel
         if cancelled():
             raise AuditCancelled
         post(StageStarted("Evaluating the rule packs and what each source gives away..."))
-        result = run_audit(request.paths, request.packs, timezone=request.timezone, dataset=dataset)
+        if local is None:
+            local = given_zone(request.paths, request.timezone)
+        result = run_audit(request.paths, request.packs, timezone=request.timezone, dataset=dataset, local=local)
     except AuditCancelled:
         post(AuditFailed("Loading cancelled", "Nothing was changed. Press ctrl+o to open exports, or q to quit."))
         return

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from auditor.tui.prerender import Prerendered, prerender
 from auditor.tui.present import LEAD_COLUMNS, OUTCOME_WORDS, SESAME_DIMENSIONS, evidence_frame, markup
 from auditor.tui.table import format_column
 
@@ -26,6 +27,7 @@ class ComparisonPane(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._vocabulary = None
+        self.view: Prerendered | None = None  # what the body shows, with the lines drawn so far
 
     def compose(self):
         yield Static(id="comparison-body")
@@ -38,7 +40,11 @@ class ComparisonPane(VerticalScroll):
         return self._vocabulary
 
     def show(self, result, redacted: bool) -> None:
-        self.query_one("#comparison-body", Static).update(comparison_view(result, self.vocabulary()))
+        # dozens of tables: drawn ahead while the tab is hidden, so that switching to it is quick
+        body = self.query_one("#comparison-body", Static)
+        self.view = Prerendered(comparison_view(result, self.vocabulary()))
+        body.update(self.view)
+        prerender(body, self.view)
 
 
 def comparison_view(result, signals: dict) -> Group:

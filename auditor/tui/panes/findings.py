@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from auditor.tui.prerender import Prerendered
 from auditor.tui.present import (
     OUTCOME_WORDS,
     evidence_frame,
@@ -161,7 +162,7 @@ class FindingsPane(Vertical):
         pack = self.result.packs[ref.pack]
         finding = pack.findings[ref.finding]
         self.current = finding
-        self.query_one("#finding-text", Static).update(finding_view(pack, finding))
+        self.query_one("#finding-text", Static).update(Prerendered(finding_view(pack, finding)))
         self.evidence, total = evidence_frame(self.result, finding)
         shown = f"{len(self.evidence):,} of {total:,}" if total > len(self.evidence) else f"{total:,}"
         self.query_one("#evidence-title", Label).update(

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from auditor.tui.prerender import Prerendered
 from auditor.tui.present import DISCLAIMER, dimension_bar, markup, score_bar, score_words
 
 TOP_INFERENCES = 6
@@ -60,7 +61,7 @@ class OverviewPane(Horizontal):
             self.show_pack(ids.index(pack_id))
 
     def show_pack(self, index: int) -> None:
-        self.query_one("#overview-pack", Static).update(pack_view(self.result, self.result.packs[index]))
+        self.query_one("#overview-pack", Static).update(Prerendered(pack_view(self.result, self.result.packs[index])))
 
 
 def pack_view(result, pack) -> Group:
