@@ -8,16 +8,13 @@ overlap, the same point in Records.json and in an on-device export).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import re
-import signal
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -225,20 +222,10 @@ def load_dataset(
 # the same frames and report wherever it is read, reports keep the claims' order, and merging
 # orders rows by time, file and record whatever order the frames arrive in.
 
-# A file this large (a decade of Records.json) is read by the main process, which passes the
-# whole CPU budget to an importer that splits one file across cores; the smaller files go to
-# the worker processes meanwhile.
-MAIN_PROCESS_BYTES = 128 * 2**20
-# A worker process costs ~0.75 s of CPU to start (Python, pandas, the importers), on another
-# core: below this many bytes for workers to read everything stays in one process, so the
-# sample personas (~2 MB) never pay for it. The decade persona's small files (120 month
-# files, a bank statement, an Uber export) are ~33 MB and ~4 s of CPU.
-POOL_MIN_BYTES = 16 * 2**20
-# "spawn" rather than fork: the app calls run_audit from a worker thread, and fork() copies a
-# threaded process's locks mid-flight. Unlike "forkserver" it does not make the first task
-# wait while a server process imports pandas, and each worker sees the environment of its
-# moment (AUDITOR_STRICT, the test suite's offline guard).
-_START_METHOD = "spawn"
+# The sizes that decide who reads what (declared with the pool in auditor.workers, which the
+# command line asks before it imports pandas); named here too, where tests set them.
+MAIN_PROCESS_BYTES = workers.MAIN_PROCESS_BYTES
+POOL_MIN_BYTES = workers.POOL_MIN_BYTES
 
 
 @dataclass(frozen=True)
@@ -277,10 +264,13 @@ def read_claims(
         keep(task, _run_task(task, announce))
 
     if not pooled:
+        workers.discard_early()  # started for a load that, its files claimed, wants none
         for task in here:
             read_here(task)
         return parts, reports  # type: ignore[return-value]
-    executor = start_pool(pool_size)
+    # the workers the command line started while it imported pandas (workers.start_early), if
+    # they are as many as wanted; else new ones
+    executor = workers.take_early(pool_size) or start_pool(pool_size)
     finished = False
     try:
         # the largest first, so that the last to finish is a small one
@@ -316,9 +306,8 @@ def read_claims(
 
 def start_pool(size: int) -> ProcessPoolExecutor:
     """Worker processes for reading files; each knows it is a worker (one process per file inside)."""
-    context = multiprocessing.get_context(_START_METHOD)
     _start_resource_tracker()
-    return ProcessPoolExecutor(size, mp_context=context, initializer=_worker_started)
+    return workers.new_pool(size)
 
 
 def _start_resource_tracker() -> None:
@@ -354,49 +343,15 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _worker_started() -> None:
-    workers.mark_worker()
-    # Ctrl-C reaches every process of the terminal's group: the main process stops the load
-    # (and drops what is queued); a worker would only add its own traceback to the screen.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:
     """Tasks for this process, tasks for workers, and how many workers."""
     large = [position for position, item in enumerate(claims) if item.ref.size >= MAIN_PROCESS_BYTES]
     small = [position for position, item in enumerate(claims) if item.ref.size < MAIN_PROCESS_BYTES]
     small_bytes = sum(claims[position].ref.size for position in small)
-    if budget < 2 or small_bytes < POOL_MIN_BYTES or not _main_module_is_guarded():
+    pool_size = workers.pool_size(bool(large), small_bytes, budget, POOL_MIN_BYTES)
+    if not pool_size:
         return _tasks(claims, list(range(len(claims))), 1), [], 0
-    # The large files use the whole budget here (they may split themselves across cores);
-    # the workers take the rest of the cores meanwhile, and all of them when nothing is large.
-    pool_size = max(1, budget - 1) if large else budget
     return _tasks(claims, large, 1), _tasks(claims, small, pool_size), pool_size
-
-
-_MAIN_GUARD = re.compile(rb"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.MULTILINE)
-
-
-@lru_cache(maxsize=None)
-def _main_module_is_guarded() -> bool:
-    """Whether worker processes may start: a spawned worker imports this program's main module.
-
-    ``python -m auditor``, the ``auditor`` command, pytest and an interactive session are
-    safe; a script is safe when its work sits under ``if __name__ == "__main__":``. A script
-    without that guard would run again, side effects and all, in every worker, so it gets one
-    process (the results are the same).
-    """
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and (spec.name == "__main__" or spec.name.endswith(".__main__")):
-        return True  # multiprocessing never imports a package's __main__ in its workers
-    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
-    if not path:
-        return True  # an interactive session: nothing to run again
-    try:
-        return _MAIN_GUARD.search(Path(path).read_bytes()) is not None
-    except OSError:
-        return False
 
 
 def _tasks(claims: list[Claim], positions: list[int], batches: int) -> list[_Task]:

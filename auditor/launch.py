@@ -9,6 +9,7 @@ unknown time zone) goes to :func:`auditor.cli.main`, which parses and reports it
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +64,37 @@ def main(argv: list[str] | None = None) -> int:
 
         paths, timezone = request
         return run_app(paths, timezone=timezone)
+    _start_loading_workers(argv)
     from auditor.cli import main as cli_main
 
     return cli_main(argv)
+
+
+# Commands that read exports once, into run_audit or load_dataset ('compare' reads several
+# folders one by one: only the first could use them).
+_READING_COMMANDS = ("scan", "report", "sources")
+
+
+def _start_loading_workers(argv: Sequence[str]) -> None:
+    """Start the loading workers before the CLI imports pandas, when the exports named will want them.
+
+    Only for a cold read: from the cache (``--cache``, ``AUDITOR_CACHE``) no file is parsed. The
+    paths are guessed from the arguments that name files or folders that exist; a wrong guess
+    only costs a worker's start (see :func:`auditor.workers.start_early`).
+    """
+    command = argv[0] if argv and argv[0] in COMMAND_NAMES else "sources"
+    if command not in _READING_COMMANDS or any(a in ("-h", "--help", "--version") for a in argv):
+        return
+    if "--no-cache" not in argv and (
+        any(a.startswith("--cache") for a in argv) or os.environ.get("AUDITOR_CACHE", "").strip().lower() in _YES
+    ):
+        return
+    named = argv[1:] if argv and argv[0] == command else argv
+    paths = [Path(a) for a in named if not a.startswith("-") and Path(a).exists()]
+    if paths:
+        from auditor import workers
+
+        workers.start_early(paths)
+
+
+_YES = ("1", "true", "yes", "on")  # as auditor.cache.wanted reads AUDITOR_CACHE

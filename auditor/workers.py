@@ -1,4 +1,4 @@
-"""How many processes a stage of the audit may use.
+"""How many processes a stage of the audit may use, and the loading pool started early.
 
 Two stages want the machine's cores: loading several export files at once, and decoding one
 very large file (a decade of Records.json) in pieces. They must not multiply: a file decoded
@@ -7,13 +7,42 @@ processes asks ``cpu_budget()`` first, and a worker process calls ``mark_worker(
 
 ``AUDITOR_WORKERS=1`` turns every pool off (debugging, profiling, a test that wants one
 process); results never depend on the number of workers, only the time does.
+
+This module imports the standard library only: :func:`start_early` runs before the command
+line imports pandas (``auditor.launch``), so that a loading worker starts (its own Python,
+pandas and the importers: ~0.75 s of CPU) on the core that is idle while this process
+imports, instead of on a core that the large file's decoding wants later.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import signal
+import sys
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
 
 _inside_worker = False
+
+# A file this large (a decade of Records.json) is read by the main process, which passes the
+# whole CPU budget to an importer that splits one file across cores; the smaller files go to
+# the worker processes meanwhile.
+MAIN_PROCESS_BYTES = 128 * 2**20
+# A worker process costs ~0.75 s of CPU to start (Python, pandas, the importers), on another
+# core: below this many bytes for workers to read everything stays in one process, so the
+# sample personas (~2 MB) never pay for it. The decade persona's small files (120 month
+# files, a bank statement, an Uber export) are ~33 MB and ~4 s of CPU.
+POOL_MIN_BYTES = 16 * 2**20
+# "spawn" rather than fork: the app calls run_audit from a worker thread, and fork() copies a
+# threaded process's locks mid-flight. Unlike "forkserver" it does not make the first task
+# wait while a server process imports pandas, and each worker sees the environment of its
+# moment (AUDITOR_STRICT, the test suite's offline guard).
+START_METHOD = "spawn"
 
 
 def mark_worker() -> None:
@@ -33,3 +62,141 @@ def cpu_budget() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def pool_size(large_files: bool, small_bytes: int, budget: int, min_bytes: int | None = None) -> int:
+    """Loading workers for files this size (0: read everything in this process).
+
+    The large files use the whole budget in this process (they may split themselves across
+    cores); the workers take the other cores meanwhile, and all of them when nothing is large.
+    """
+    if budget < 2 or small_bytes < (POOL_MIN_BYTES if min_bytes is None else min_bytes) or not main_module_is_guarded():
+        return 0
+    return max(1, budget - 1) if large_files else budget
+
+
+def pool_worker_started() -> None:
+    """The loading pool's initializer: each worker knows it is one (one process per file inside)."""
+    mark_worker()
+    # Ctrl-C reaches every process of the terminal's group: the main process stops the load
+    # (and drops what is queued); a worker would only add its own traceback to the screen.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def new_pool(size: int) -> ProcessPoolExecutor:
+    """A pool of ``size`` loading workers; processes start as tasks are submitted."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(START_METHOD),
+                               initializer=pool_worker_started)  # fmt: skip
+
+
+# --- The loading pool, started before this process imports pandas ---------------------------
+
+_early: tuple[ProcessPoolExecutor, int] | None = None
+
+
+def start_early(paths: Iterable[Path]) -> bool:
+    """Start the loading workers now when the exports at ``paths`` will want them; whether it did.
+
+    The sizes are read as :func:`auditor.sources.discover` will find them (files in folders,
+    members of zip archives), cheaply and without reading any content. The guess only decides
+    when the workers start: :func:`take_early` hands them to the load that wants that many,
+    and any other pool is shut down, so results never depend on it.
+    """
+    global _early
+    if _early is not None:
+        return False
+    large, small = _sizes(paths)
+    size = pool_size(large, small, cpu_budget())
+    if not size:
+        return False
+    pool = new_pool(size)
+    for _ in range(size):
+        # each task starts a worker, which imports pandas and the importers while this
+        # process imports its own; a file handed to it later starts at once
+        pool.submit(_warm_up)
+    _early = (pool, size)
+    atexit.register(discard_early)
+    return True
+
+
+def take_early(size: int) -> ProcessPoolExecutor | None:
+    """The pool :func:`start_early` started, when it has ``size`` workers (it is then the caller's).
+
+    A pool of another size is shut down: taking it would use more processes than the budget.
+    """
+    global _early
+    if _early is None:
+        return None
+    pool, started = _early
+    _early = None
+    if started == size:
+        return pool
+    pool.shutdown(wait=False, cancel_futures=True)
+    return None
+
+
+def discard_early() -> None:
+    """Shut down a pool started early and never taken (the load wanted none, or another size)."""
+    global _early
+    if _early is not None:
+        _early[0].shutdown(wait=False, cancel_futures=True)
+        _early = None
+
+
+def _warm_up() -> None:
+    import auditor.dataset  # noqa: F401 - what a worker imports before its first file, done now
+
+
+def _sizes(paths: Iterable[Path]) -> tuple[bool, int]:
+    """Whether any file (or zip member) is large, and the bytes of the others."""
+    large, small = False, 0
+    for path in paths:
+        for size in _file_sizes(Path(path)):
+            if size >= MAIN_PROCESS_BYTES:
+                large = True
+            else:
+                small += size
+    return large, small
+
+
+def _file_sizes(path: Path) -> Iterable[int]:
+    try:
+        if path.is_dir():
+            for folder, _, names in os.walk(path):
+                for name in names:
+                    yield from _file_sizes(Path(folder) / name)
+            return
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                yield from (info.file_size for info in archive.infolist() if not info.is_dir())
+            return
+        yield path.stat().st_size
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return  # unreadable here: discover() says why, later; this is only a guess
+
+
+_MAIN_GUARD = re.compile(rb"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.MULTILINE)
+
+
+@cache
+def main_module_is_guarded() -> bool:
+    """Whether worker processes may start: a spawned worker imports this program's main module.
+
+    ``python -m auditor``, the ``auditor`` command, pytest and an interactive session are
+    safe; a script is safe when its work sits under ``if __name__ == "__main__":``. A script
+    without that guard would run again, side effects and all, in every worker, so it gets one
+    process (the results are the same).
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and (spec.name == "__main__" or spec.name.endswith(".__main__")):
+        return True  # multiprocessing never imports a package's __main__ in its workers
+    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
+    if not path:
+        return True  # an interactive session: nothing to run again
+    try:
+        return _MAIN_GUARD.search(Path(path).read_bytes()) is not None
+    except OSError:
+        return False

@@ -198,3 +198,49 @@ def test_a_pool_starts_when_stderr_is_the_terminal_apps_capture(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     points, errors = (int(v) for v in done.stdout.split())
     assert points > 10_000 and errors == 0
+
+
+def test_workers_started_early_are_the_ones_the_load_uses(forced_pool, monkeypatch):
+    """auditor.launch starts the loading workers before the CLI imports pandas, from the sizes the
+    paths show (zip members included); the load takes them instead of starting its own, and reads
+    what one process reads. A pool of another size than the load wants is shut down, not used."""
+    monkeypatch.setattr(workers, "POOL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "MAIN_PROCESS_BYTES", 2**20)
+    large, small = workers._sizes([NURSE])
+    assert large  # Records.json, a member of the nurse's Takeout zip, is over 1 MB
+    assert small == sum(ref.size for ref in discover([NURSE]).files if ref.size < 2**20)
+    started: list[int] = []
+    monkeypatch.setattr(dataset, "start_pool", lambda size: started.append(size))
+    assert workers.start_early([NURSE]) and not workers.start_early([NURSE])  # one early pool at most
+    early = workers._early[0]
+    pooled_run = load_dataset([NURSE])
+    assert started == [] and workers._early is None  # the early pool was taken: no second pool
+    assert early._shutdown_thread  # and shut down by the load when done
+    monkeypatch.setenv("AUDITOR_WORKERS", "1")
+    _assert_same(pooled_run, load_dataset([NURSE]))
+
+    monkeypatch.setenv("AUDITOR_WORKERS", "3")
+    assert workers.start_early([NURSE])
+    other = workers._early[0]
+    assert workers.take_early(1) is None and other._shutdown_thread  # 2 started, 1 wanted: shut down
+    monkeypatch.setenv("AUDITOR_WORKERS", "1")
+    assert not workers.start_early([NURSE])  # one process: no pool, early or late
+
+
+def test_the_command_line_starts_loading_workers_only_for_a_cold_read(monkeypatch):
+    from auditor import launch
+
+    calls: list[list[Path]] = []
+    monkeypatch.setattr(workers, "start_early", lambda paths: calls.append(list(paths)))
+    monkeypatch.delenv("AUDITOR_CACHE", raising=False)
+    launch._start_loading_workers(["scan", str(NURSE), "--format", "json"])
+    launch._start_loading_workers([str(NURSE), "--no-tui"])  # bare auditor PATH: the sources inventory
+    launch._start_loading_workers(["report", str(NURSE), "--format", "html", "-o", "out.html"])
+    assert calls == [[NURSE]] * 3
+    for argv in (["scan", str(NURSE), "--cache"], ["rules", "lint", str(REPO / "rules")], ["scan"], ["scan", "--help"]):
+        launch._start_loading_workers(argv)
+    monkeypatch.setenv("AUDITOR_CACHE", "1")
+    launch._start_loading_workers(["scan", str(NURSE)])
+    assert len(calls) == 3
+    launch._start_loading_workers(["scan", str(NURSE), "--no-cache"])
+    assert len(calls) == 4
