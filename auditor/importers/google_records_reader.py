@@ -625,8 +625,8 @@ class _Columns:
         if not n:
             return
         time_ns, time_status = self._times(records, n)
-        self._add("lat", _numbers(_LAT, records, np.float64, n))
-        self._add("lon", _numbers(_LON, records, np.float64, n))
+        self._add("lat", _e7(_LAT, records, n))
+        self._add("lon", _e7(_LON, records, n))
         self._add("time", time_ns)
         self._add("time_status", time_status)
         self._add("accuracy", _numbers(_ACCURACY, records, np.float32, n))
@@ -867,6 +867,20 @@ def _iso_times_pandas(values: list[Any], bounds: tuple[int, int]) -> tuple[np.nd
         failed = np.flatnonzero(~parsed_ok)
         verdict[failed] = np.where(pd.isna(text[failed]), _TIME_MISSING, _ISO_BAD)
     return np.where(in_range, ticks * per_tick, _NAT), verdict
+
+
+def _e7(getter: Callable[[Any], Any], records: list[Any], n: int) -> np.ndarray:
+    """An E7 coordinate of every record, as float64 (NaN where absent).
+
+    Taken as int64 and converted in numpy: numpy turns each Python int into a float object
+    on its way into a float64 array, which made the two coordinates cost 4-5 times what a
+    float field does (72 against 15 ns a record). A piece with a record lacking the
+    coordinate (a NaN default) or beyond int64 is taken as floats instead, with the same result.
+    """
+    try:
+        return np.fromiter(map(getter, records), np.int64, n).astype(np.float64)
+    except (ValueError, OverflowError):
+        return _numbers(getter, records, np.float64, n)
 
 
 def _numbers(getter: Callable[[Any], Any], records: list[Any], dtype: type, n: int) -> np.ndarray:
