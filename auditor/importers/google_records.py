@@ -525,21 +525,30 @@ def _points_frame(columns: _Columns, ref: FileRef, report: ImportReport) -> pd.D
         return columns.take(name, dtype)[kept]
 
     time_ns = take("time", np.int64)
+    # Handed over as Series that share the arrays: pandas copies a bare array into a Series
+    # (fresh pages: ~17 ms CPU per column of 3M rows, 0.24 s for the frame).
     data = {
-        "time": pd.Series(time_ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC"),
+        # Nanoseconds since the epoch, UTC: read as such, with no localising pass.
+        "time": pd.Series(pd.DatetimeIndex(time_ns, dtype="datetime64[ns, UTC]", copy=False), copy=False),
         # Missing everywhere (the file has no offsets), built directly: much cheaper than
         # letting the model fill a list of NA for millions of rows.
-        "utc_offset_min": pd.arrays.IntegerArray(
-            np.zeros(len(time_ns), np.int32), np.ones(len(time_ns), bool)
+        "utc_offset_min": pd.Series(
+            pd.arrays.IntegerArray(np.zeros(len(time_ns), np.int32), np.ones(len(time_ns), bool)), copy=False
         ),
-        "lat": lat[kept],
-        "lon": lon[kept],
-        "accuracy_m": take("accuracy", np.float32),
-        "altitude_m": take("altitude", np.float32),
-        "speed_mps": take("speed", np.float32),
-        "signal": _categorical(columns.signals, take("signal", np.int32), _signal_name),
-        "activity": _categorical(columns.activities, take("activity", np.int32), _activity_name),
-        "device": _categorical(columns.devices, take("device", np.int32), _device_name),
+        "lat": pd.Series(lat[kept], copy=False),
+        "lon": pd.Series(lon[kept], copy=False),
+        "accuracy_m": pd.Series(take("accuracy", np.float32), copy=False),
+        "altitude_m": pd.Series(take("altitude", np.float32), copy=False),
+        "speed_mps": pd.Series(take("speed", np.float32), copy=False),
+        "signal": pd.Series(
+            _categorical(columns.signals, take("signal", np.int32), _signal_name), copy=False
+        ),
+        "activity": pd.Series(
+            _categorical(columns.activities, take("activity", np.int32), _activity_name), copy=False
+        ),
+        "device": pd.Series(
+            _categorical(columns.devices, take("device", np.int32), _device_name), copy=False
+        ),
     }
     del lat, lon, time_ns
     for name, count in sorted(columns.emptied.items()):
