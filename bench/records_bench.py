@@ -33,6 +33,12 @@ can be missed):
 Methods run interleaved (the order rotates each repetition) because the machine is shared
 and noisy; the table shows medians, and ratios are taken within each repetition. Results
 go to ``bench/out/records_bench_<points>[_legacy].json``.
+
+``--baseline DIR`` adds ``auditor_baseline``: the ``auditor`` method run from another
+checkout (``git archive <rev> | tar -x -C DIR``), interleaved with the rest, so that a
+change's before and after come from one session::
+
+    /work/venv/bin/python bench/records_bench.py --repeat 3 --baseline /tmp/before
 """
 
 from __future__ import annotations
@@ -62,6 +68,8 @@ GENERATOR_VERSION = 1
 ZIP_MEMBER = "Takeout/Location History (Timeline)/Records.json"
 ZIP_METHODS = ("floor_read", "auditor", "auditor_1proc")
 METHODS = ("floor_read", "floor_msgspec_chunked", "auditor", "auditor_1proc", "google_takeout_parser")
+BASELINE = "auditor_baseline"  # only with --baseline DIR
+BASELINE_ENV = "RECORDS_BENCH_BASELINE"
 REFERENCE = "google_takeout_parser"
 # The issue's targets (issue 10): 3M points in <= 3 s wall, <= 0.75 GB, >= 6x the reference.
 TARGET_WALL_S, TARGET_RSS_MB, TARGET_SPEEDUP = 3.0, 768, 6.0
@@ -212,7 +220,8 @@ def run_floor_msgspec_chunked(path: Path, legacy: bool) -> int:
 
 
 def run_auditor(path: Path, legacy: bool) -> int:
-    sys.path.insert(0, str(REPO))
+    # The baseline's checkout comes first on the path; worker processes inherit the path.
+    sys.path.insert(0, os.environ.get(BASELINE_ENV, str(REPO)))
     from auditor.dataset import import_file
     from auditor.importers.base import FileRef
     from auditor.registry import by_id
@@ -225,6 +234,12 @@ def run_auditor(path: Path, legacy: bool) -> int:
     if report.error:
         raise SystemExit(f"auditor: {report.error}")
     return len(frames["points"])
+
+
+def run_auditor_baseline(path: Path, legacy: bool) -> int:
+    if BASELINE_ENV not in os.environ:
+        raise SystemExit("auditor_baseline needs --baseline DIR")
+    return run_auditor(path, legacy)
 
 
 def run_auditor_1proc(path: Path, legacy: bool) -> int:
@@ -253,11 +268,14 @@ def run_google_takeout_parser(path: Path, legacy: bool) -> int:
 # --- The driver -----------------------------------------------------------------------------
 
 
-def run_in_child(method: str, path: Path, legacy: bool) -> dict:
+def run_in_child(method: str, path: Path, legacy: bool, baseline: Path | None = None) -> dict:
     command = [sys.executable, __file__, "--measure", method, str(path)] + (["--legacy"] if legacy else [])
+    environment = dict(os.environ)
+    if method == BASELINE and baseline is not None:
+        environment[BASELINE_ENV] = str(baseline)
     started = time.perf_counter()
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=environment
     ) as child:
         sampler = _TreeSampler(child.pid)
         sampler.start()
@@ -327,7 +345,7 @@ def takeout_parser_available() -> str | None:
 def summarise(runs: list[list[dict]]) -> dict[str, dict]:
     """Medians per method; ratios to the floor and speed-ups over the reference within each repetition."""
     summary: dict[str, dict] = {}
-    for method in METHODS:
+    for method in (*METHODS, BASELINE):
         mine = [next((r for r in rep if r["method"] == method), None) for rep in runs]
         good = [r for r in mine if r and "error" not in r]
         if not good:
@@ -415,18 +433,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--zip", action="store_true", help="the file as a Takeout zip's member")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated subset of {METHODS}")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout, run as auditor_baseline beside the rest (see above)"
+    )
     parser.add_argument("--measure", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure[0], Path(args.measure[1]), args.legacy)))
         return
     methods = [m for m in args.methods.split(",") if m]
-    unknown = set(methods) - set(METHODS)
+    if args.baseline is not None:
+        if not (args.baseline / "auditor" / "importers" / "google_records.py").is_file():
+            parser.error(f"--baseline {args.baseline}: no auditor checkout there")
+        methods.append(BASELINE)
+    unknown = set(methods) - {*METHODS, BASELINE}
     if unknown:
         parser.error(f"unknown methods: {sorted(unknown)}")
     path = data_file(args.points, args.seed, args.legacy)
     if args.zip:
-        if set(methods) - set(ZIP_METHODS):
+        if set(methods) - {*ZIP_METHODS, BASELINE}:
             parser.error(f"with --zip, only {ZIP_METHODS}")
         path = zipped_file(path)
     missing_parser = takeout_parser_available() if "google_takeout_parser" in methods else None
@@ -438,7 +463,7 @@ def main() -> None:
             if method == "google_takeout_parser" and missing_parser:
                 this.append({"method": method, "error": missing_parser})
                 continue
-            result = run_in_child(method, path, args.legacy)
+            result = run_in_child(method, path, args.legacy, args.baseline)
             print(f"  rep {repetition + 1} {method}: {result}", file=sys.stderr)
             this.append(result)
         runs.append(this)
@@ -458,6 +483,7 @@ def main() -> None:
                 "seed": args.seed,
                 "legacy": args.legacy,
                 "repeat": args.repeat,
+                "baseline": str(args.baseline) if args.baseline else None,
                 "machine": {
                     "cpus": os.cpu_count(),
                     "load_average": os.getloadavg(),
