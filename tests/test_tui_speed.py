@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Static
 
 from auditor import pipeline, resources
 from auditor.pipeline import run_audit
 from auditor.tui.app import AuditorApp
 from auditor.tui.panes.comparison import comparison_view
-from auditor.tui.prerender import Prerendered, expected_width
+from auditor.tui.prerender import LinesView, Prerendered, expected_width
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "rules" / "example.yaml"
 SIZE = (160, 48)
@@ -46,12 +45,12 @@ def test_so_far_off_is_drawn_while_hidden_at_the_width_it_then_gets(commuter):
         async with app.run_test(size=SIZE) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            body = app.query_one("#comparison-body", Static)
-            view = app.query_one("#compare-pane").view
-            before = (body.size.width, view.renders)
+            pane = app.query_one("#compare-pane", LinesView)
+            view = pane.view
+            before = (pane.size.width, view.renders)
             await pilot.press("2")
             await pilot.pause()
-            return before, body.content_size.width, view, screen_text(app)
+            return before, pane.scrollable_content_region.width, view, screen_text(app)
 
     (hidden_width, renders_while_hidden), width, view, text = asyncio.run(scenario())
     assert hidden_width == 0 and renders_while_hidden == 1  # drawn by the worker, off screen

@@ -276,7 +276,13 @@ class AuditorApp(App[int]):
     # --- actions ----------------------------------------------------------------------------------
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
+        # The tab underline jumps instead of sliding: its 0.3 s slide redraws the screen some
+        # eighteen times, as much CPU as drawing the new tab itself (bench/tui_switch_bench.py).
+        level, self.animation_level = self.animation_level, "none"
+        try:
+            self.query_one("#tabs", TabbedContent).active = tab
+        finally:
+            self.animation_level = level
 
     def action_toggle_redaction(self) -> None:
         """Toggle coarse redaction of everything on screen (for projecting in a workshop)."""

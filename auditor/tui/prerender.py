@@ -17,6 +17,9 @@ from threading import Lock
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -62,17 +65,21 @@ class Prerendered:
 
 
 def expected_width(widget: Widget) -> int | None:
-    """The content width ``widget`` will have once shown, read off its nearest visible ancestor.
+    """The width ``widget`` will draw its content at once shown, read off its nearest visible ancestor.
 
-    Each hidden container between them takes its margin, border and padding, and the
-    width of a vertical scrollbar where it keeps one (``scrollbar-gutter: stable`` or
-    ``overflow-y: scroll``). None when that cannot be told: no ancestor laid out yet, a
-    hidden container that lays its children side by side (they share its width), a
-    width of its own, or a scrollbar that comes and goes with the content.
+    The widget and each hidden container between them take their margin, border and
+    padding, and the width of a vertical scrollbar where they keep one
+    (``scrollbar-gutter: stable`` or ``overflow-y: scroll``). None when that cannot be
+    told: no ancestor laid out yet, a hidden container that lays its children side by
+    side (they share its width), a width of its own, or a scrollbar that comes and goes
+    with the content.
     """
     if widget.size.width:
-        return widget.content_size.width
-    taken = widget.styles.gutter.width
+        return widget.scrollable_content_region.width
+    scrollbar = _kept_scrollbar(widget)
+    if scrollbar is None:
+        return None
+    taken = widget.styles.gutter.width + scrollbar
     child: Widget = widget
     node = widget.parent
     while isinstance(node, Widget):
@@ -81,23 +88,84 @@ def expected_width(widget: Widget) -> int | None:
         taken += child.styles.margin.width
         if node.size.width:
             return node.scrollable_content_region.width - taken
-        styles = node.styles
-        if styles.layout is not None and styles.layout.name != "vertical":
+        if node.styles.layout is not None and node.styles.layout.name != "vertical":
             return None
-        taken += styles.gutter.width
-        if styles.overflow_y == "scroll" or (
-            styles.overflow_y == "auto" and styles.scrollbar_gutter == "stable"
-        ):
-            taken += styles.scrollbar_size_vertical
-        elif styles.overflow_y == "auto" and node.is_scrollable:
+        scrollbar = _kept_scrollbar(node)
+        if scrollbar is None:
             return None
+        taken += node.styles.gutter.width + scrollbar
         child, node = node, node.parent
     return None
+
+
+def _kept_scrollbar(widget: Widget) -> int | None:
+    """The width of the vertical scrollbar ``widget`` always keeps (0: none); None: it depends on the content."""
+    styles = widget.styles
+    if styles.overflow_y == "scroll" or (styles.overflow_y == "auto" and styles.scrollbar_gutter == "stable"):
+        return styles.scrollbar_size_vertical
+    if styles.overflow_y == "auto" and (widget.is_scrollable or isinstance(widget, ScrollView)):
+        return None
+    return 0
 
 
 def _full_width(widget: Widget) -> bool:
     width = widget.styles.width
     return width is None or (width.is_fraction and widget.styles.max_width is None)
+
+
+class LinesView(ScrollView, can_focus=True):
+    """A scrolling view of a :class:`Prerendered` renderable that makes strips of the visible lines only.
+
+    A ``Static`` turns every line of its content into a strip (with its caches) when it is
+    first drawn: for the hundreds of lines of "So far off?" that alone was most of the
+    first switch to it. Here a line becomes a strip when it scrolls into view. The lines
+    are drawn at the view's width less its scrollbar, which it always keeps, so the width
+    is known before the view is first shown (:func:`prerender`).
+    """
+
+    DEFAULT_CSS = """
+    LinesView { height: 1fr; scrollbar-gutter: stable; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: Prerendered | None = None
+        self._lines: list[list[Segment]] = []
+
+    def show_view(self, view: Prerendered) -> None:
+        """Show ``view`` from its top; drawn ahead in a worker while this view is hidden."""
+        self.view = view
+        self._lines = []
+        self.scroll_to(0, 0, animate=False)
+        if self.size.width:
+            self._take_lines()
+        else:
+            prerender(self, view)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._take_lines()
+
+    def _take_lines(self) -> None:
+        width = self.scrollable_content_region.width
+        if self.view is None or width <= 0:
+            return
+        options = self.app.console_options.update_width(width).update(highlight=False)
+        self._lines = self.view.lines(self.app.console, options)
+        self.virtual_size = Size(width, len(self._lines))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = scroll_y + y
+        if row >= len(self._lines):
+            return Strip.blank(width, base)
+        return Strip(self._lines[row]).apply_style(base).crop_extend(scroll_x, scroll_x + width, base)
+
+    def visible_text(self) -> str:
+        """The lines on screen as plain text."""
+        return "\n".join(self.render_line(y).text for y in range(self.scrollable_content_region.height))
 
 
 def prerender(widget: Widget, view: Prerendered) -> None:
@@ -107,8 +175,10 @@ def prerender(widget: Widget, view: Prerendered) -> None:
     own cache; if the screen needs the lines first, it renders them itself and the
     worker finds them kept (the lock makes one wait for the other, never both render).
     """
+    if widget.size.width:
+        return
     width = expected_width(widget)
-    if widget.size.width or width is None or width <= 0:
+    if width is None or width <= 0:
         return
     app = widget.app
     options = app.console_options.update_width(width).update(highlight=False)

@@ -11,26 +11,20 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
-from auditor.tui.prerender import Prerendered, prerender
+from auditor.tui.prerender import LinesView, Prerendered
 from auditor.tui.present import LEAD_COLUMNS, OUTCOME_WORDS, SESAME_DIMENSIONS, evidence_frame, markup
 from auditor.tui.table import format_column
 
 EVIDENCE_SHOWN = 2
 
 
-class ComparisonPane(VerticalScroll):
+class ComparisonPane(LinesView):
     """One section per Sesame dimension, one table per signal, one row per scorer's rule."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._vocabulary = None
-        self.view: Prerendered | None = None  # what the body shows, with the lines drawn so far
-
-    def compose(self):
-        yield Static(id="comparison-body")
 
     def vocabulary(self) -> dict:
         if self._vocabulary is None:
@@ -41,10 +35,7 @@ class ComparisonPane(VerticalScroll):
 
     def show(self, result, redacted: bool) -> None:
         # dozens of tables: drawn ahead while the tab is hidden, so that switching to it is quick
-        body = self.query_one("#comparison-body", Static)
-        self.view = Prerendered(comparison_view(result, self.vocabulary()))
-        body.update(self.view)
-        prerender(body, self.view)
+        self.show_view(Prerendered(comparison_view(result, self.vocabulary())))
 
 
 def comparison_view(result, signals: dict) -> Group:
