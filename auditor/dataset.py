@@ -333,14 +333,7 @@ def _start_resource_tracker() -> None:
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    # Python 3.14 has ProcessPoolExecutor.terminate_workers(); before it, the processes are
-    # reachable only through the executor's own table.
-    terminate = getattr(executor, "terminate_workers", None)
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.terminate()
+    workers.stop(executor)
 
 
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:

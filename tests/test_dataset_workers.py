@@ -222,7 +222,13 @@ def test_workers_started_early_are_the_ones_the_load_uses(forced_pool, monkeypat
     monkeypatch.setenv("AUDITOR_WORKERS", "3")
     assert workers.start_early([NURSE])
     other = workers._early[0]
-    assert workers.take_early(1) is None and other._shutdown_thread  # 2 started, 1 wanted: shut down
+    warming = list(other._processes.values())
+    assert len(warming) == 2
+    assert workers.take_early(1) is None and other._shutdown_thread  # 2 started, 1 wanted: stopped
+    deadline = time.monotonic() + 60
+    while any(process.exitcode is None for process in warming) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [process.exitcode for process in warming] == [-signal.SIGTERM] * 2  # at once, not at exit
     monkeypatch.setenv("AUDITOR_WORKERS", "1")
     assert not workers.start_early([NURSE])  # one process: no pool, early or late
 
