@@ -44,12 +44,13 @@ Size is the hard part: real files are 0.5-2 GB and 1-6 million points
 4. A file cut short (an interrupted download) keeps every record before the cut and says
    where the cut is; invalid JSON in the middle keeps what came before it, likewise.
 5. A plain file of ``SPLIT_BYTES`` or more is cut at separators into one piece per process
-   that ``workers.cpu_budget()`` allows, about as many records each; this process reads
-   the first, fresh worker processes the others (``_read_plain_file``), and the columns
-   are joined in file order. Only clean pieces are taken from workers: from the first
-   piece with anything unusual in it, this process reads on alone, so the result (rows,
-   record numbers, skips, messages) is the one-process result. The decoding itself lives
-   in :mod:`auditor.importers.google_records_reader`, which a worker imports alone.
+   that ``workers.cpu_budget()`` allows, about as much work each (``_planned_offsets``);
+   this process reads the first, fresh worker processes the others (``_read_plain_file``),
+   and the columns are joined in file order. Only clean pieces are taken from workers:
+   from the first piece with anything unusual in it, this process reads on alone, so the
+   result (rows, record numbers, skips, messages) is the one-process result. The decoding
+   itself lives in :mod:`auditor.importers.google_records_reader`, which a worker imports
+   alone.
 6. A Records.json inside a Takeout zip (deflated, not encrypted, not in a nested zip, of
    ``SPLIT_BYTES`` or more) is cut the same way (``_read_member``), but a member cannot be
    sought in: each worker opens the member itself, inflates and throws away the bytes
