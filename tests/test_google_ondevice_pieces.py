@@ -2,11 +2,11 @@
 
 A large Android rawSignals or semanticSegments array, or a large iOS array of segments, is
 cut between elements and its pieces are read by worker processes
-(auditor/importers/json_pieces.py). Whatever the cut, the frames and the report must be
-exactly those of one process: the same rows, record numbers, skip reasons in the same
-order, notes and errors. The files are bench/ondevice_bench.py's generator at a small size,
-with records broken on purpose in different pieces; the threshold is lowered so that a
-2 MB file is cut.
+(auditor/importers/json_pieces.py), each piece in slices. Whatever the cuts, the frames and
+the report must be exactly those of one process: the same rows, record numbers, skip
+reasons in the same order, notes and errors. The files are bench/ondevice_bench.py's
+generator at a small size, with records broken on purpose in different pieces; the
+thresholds are lowered so that a 2 MB file is cut, and its pieces sliced.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import msgspec
 import pandas as pd
 import pytest
 
+from auditor import sources
 from auditor.dataset import import_file
 from auditor.importers import google_ondevice, json_pieces
 from auditor.importers.base import FileRef
@@ -79,10 +80,34 @@ class _Spy:
         monkeypatch.setattr(google_ondevice, "_merge_pieces", spy)
 
 
-def _in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, workers: int = 2, min_bytes: int = 100_000):
+def _in_pieces(
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int = 2,
+    min_bytes: int = 100_000,
+    slice_bytes: int = 0,
+    raw_key_within: int | None = None,
+):
     monkeypatch.setattr(google_ondevice, "PIECES_MIN_BYTES", min_bytes)
+    monkeypatch.setattr(google_ondevice, "SLICE_BYTES", slice_bytes)
+    if raw_key_within is not None:
+        monkeypatch.setattr(google_ondevice, "RAW_KEY_WITHIN", raw_key_within)
     monkeypatch.setenv("AUDITOR_WORKERS", str(workers))
     return import_file(FileRef(path), google_ondevice.IMPORTERS[0])
+
+
+def _both_ways(text: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **options):
+    """Import ``text`` (written as ``name``) in one process and in pieces; they must be identical.
+
+    Returns the one-process result and the item counts of the pieces each load was cut
+    into (none when the file went back to one process). ``options`` go to _in_pieces.
+    """
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    one = _one_process(path, monkeypatch)
+    spy = _Spy(monkeypatch)
+    _assert_identical(one, _in_pieces(path, monkeypatch, **options))
+    return one, spy.items
 
 
 def _assert_identical(one, pieces) -> None:
@@ -94,6 +119,45 @@ def _assert_identical(one, pieces) -> None:
     assert list(piece_report.skipped) == list(one_report.skipped)
 
 
+def _claimed(*folders: Path) -> list[Path]:
+    """The files under ``folders`` that the on-device importer claims (by their content)."""
+    claims, _ = sources.claim(sources.discover(list(folders)).files)
+    found = [claim.ref.path for claim in claims if claim.importer.id == google_ondevice.IMPORTER_ID]
+    assert found, f"no on-device export under {folders}"
+    return found
+
+
+def _assert_every_cut_identical(paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file cut in two, each piece in about ten slices, Android's segments cut too: as one process."""
+    for path in paths:
+        one = _one_process(path, monkeypatch)
+        slice_bytes = max(300, path.stat().st_size // 20)
+        android = path.read_bytes()[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+        for raw_key_within in (None, 10) if android else (None,):
+            pieces = _in_pieces(
+                path, monkeypatch, min_bytes=2_000, slice_bytes=slice_bytes, raw_key_within=raw_key_within
+            )
+            try:
+                _assert_identical(one, pieces)
+            except AssertionError as error:
+                raise AssertionError(f"{path} (RAW_KEY_WITHIN {raw_key_within}): {error}") from None
+
+
+def test_repo_samples_and_personas_in_sliced_pieces_equal_one_process(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The personas' exports have several raw signal sources whose first appearances differ
+    # from slice to slice: their categorical columns must still come out as from one run.
+    _assert_every_cut_identical(_claimed(data_dir / "google-ondevice", REPO / "sample_exports"), monkeypatch)
+
+
+def test_shared_fixtures_in_sliced_pieces_equal_one_process(
+    shared_fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folders = [shared_fixtures / "google_ondevice_android", shared_fixtures / "google_ondevice_ios"]
+    _assert_every_cut_identical(_claimed(*folders), monkeypatch)
+
+
 def _piece_of(record: int, items: list[int]) -> int:
     end = 0
     for number, count in enumerate(items):
@@ -103,22 +167,21 @@ def _piece_of(record: int, items: list[int]) -> int:
     raise AssertionError(f"record {record} is beyond the pieces {items}")
 
 
+@pytest.mark.parametrize("slice_bytes", [0, 40_000])
 def test_clean_file_in_pieces_equals_one_process(
-    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_bytes: int
 ) -> None:
-    path = tmp_path / "Timeline.json"
-    path.write_text(android_text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
-    pieces = _in_pieces(path, monkeypatch, workers=3)
-    assert [len(items) for items in spy.items] == [3]
-    assert sum(spy.items[0]) == len(json.loads(android_text)["rawSignals"])
-    _assert_identical(one, pieces)
+    one, pieces = _both_ways(
+        android_text, "Timeline.json", tmp_path, monkeypatch, workers=3, slice_bytes=slice_bytes
+    )
+    assert [len(items) for items in pieces] == [3]
+    assert sum(pieces[0]) == len(json.loads(android_text)["rawSignals"])
     assert one[1].error is None and len(one[0]["points"]) > POSITIONS
 
 
+@pytest.mark.parametrize("slice_bytes", [0, 40_000])
 def test_broken_records_in_different_pieces_are_skipped_as_by_one_process(
-    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_bytes: int
 ) -> None:
     # Wrong shapes (decoded record by record in their piece) and bad values (dropped by the
     # column checks), early and late in rawSignals, so that both pieces have some.
@@ -128,13 +191,8 @@ def test_broken_records_in_different_pieces_are_skipped_as_by_one_process(
     text = _replace_nth(text, '"timestamp": "2019', '"timestamp": "garbage', POSITIONS - 50)
     text = _replace_nth(text, '"LatLng": "', '"LatLngX": "', POSITIONS - 10)
     text = _replace_nth(text, '"speedMetersPerSecond": ', '"speedMetersPerSecond": null, "y": ', 2000)
-    path = tmp_path / "Timeline.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
-    pieces = _in_pieces(path, monkeypatch)
-    _assert_identical(one, pieces)
-    (items,) = spy.items
+    one, pieces = _both_ways(text, "Timeline.json", tmp_path, monkeypatch, slice_bytes=slice_bytes)
+    (items,) = pieces
     skipped: dict[str, list[int]] = {}
     for group in one[1].skipped.values():
         skipped.setdefault(group.reason.split(" (")[0], []).extend(group.records)
@@ -146,39 +204,42 @@ def test_broken_records_in_different_pieces_are_skipped_as_by_one_process(
     assert "raw position LatLng is missing" in skipped
 
 
+def test_a_signal_source_first_seen_in_a_late_slice_comes_out_as_from_one_process(
+    android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slices whose sets of sources differ: the slices' categorical columns are put together
+    # as new categories, which must be of the same type as those of a piece read at once.
+    cell = android_text.count('"source": "CELL"')
+    text = android_text.replace('"source": "CELL"', '"source": "GPS"', cell - 1)
+    one, pieces = _both_ways(text, "Timeline.json", tmp_path, monkeypatch, slice_bytes=40_000)
+    assert [len(items) for items in pieces] == [2]
+    signals = one[0]["points"]["signal"]
+    assert (signals == "CELL").sum() == 1
+
+
 def test_broken_json_in_a_later_piece_is_the_usual_error(
     android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _replace_nth(android_text, '"source": "', '"source": ,"', 1900)
-    path = tmp_path / "Timeline.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    pieces = _in_pieces(path, monkeypatch)
+    one, _ = _both_ways(text, "Timeline.json", tmp_path, monkeypatch, slice_bytes=40_000)
     assert one[1].error.startswith("the JSON is invalid")
-    _assert_identical(one, pieces)
 
 
 def test_a_segment_of_the_wrong_shape_falls_back_to_one_process(
     android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _replace_nth(android_text, '"distanceMeters": ', '"distanceMeters": "far", "y": ', 2)
-    path = tmp_path / "Timeline.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
-    pieces = _in_pieces(path, monkeypatch)
-    assert spy.items == []
+    one, pieces = _both_ways(text, "Timeline.json", tmp_path, monkeypatch)
+    assert pieces == []
     assert any("segment is not in the expected shape" in reason for reason in one[1].skipped)
-    _assert_identical(one, pieces)
 
 
 def test_compact_file_gives_the_same_result(
     android_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "Timeline.json"
     compact = json.dumps(json.loads(android_text), separators=(",", ":"), ensure_ascii=False)
-    path.write_text(compact, encoding="utf-8")
-    _assert_identical(_one_process(path, monkeypatch), _in_pieces(path, monkeypatch))
+    _, pieces = _both_ways(compact, "Timeline.json", tmp_path, monkeypatch, slice_bytes=40_000)
+    assert [len(items) for items in pieces] == [2]
 
 
 def test_one_worker_budget_starts_no_process(
@@ -212,18 +273,30 @@ def test_empty_array_has_no_pieces() -> None:
     assert json_pieces.element_cuts(b"[ \n ]", 0, 5, [0.5, 0.5]) == []
 
 
+@pytest.mark.parametrize("indent", [2, None])
+def test_slices_hold_the_piece_in_order_and_leave_the_file_as_it_was(
+    indent: int | None, tmp_path: Path
+) -> None:
+    items = [{"a": [{"b": "},{"}, {"c": i}], "d": {"e": "x" * 200}} for i in range(300)]
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps(items, indent=indent), encoding="utf-8")
+    before = path.read_bytes()
+    low, high = 1, len(before) - 1  # the whole array as one piece: its bracket and ']' outside
+    decoded = [msgspec.json.decode(view) for view in json_pieces.slices_of(str(path), low, high, 4_096)]
+    assert [item for piece in decoded for item in piece] == items
+    # Pretty-printed: cut again at the elements' own indentation; compact: one slice (a "},"
+    # there can be inside a nested object, as in "b" above).
+    assert len(decoded) == ((high - low) // 4_096 if indent else 1) and len(decoded) > (3 if indent else 0)
+    assert path.read_bytes() == before
+
+
 def test_ios_points_in_pieces_with_bad_points_in_both_equal_one_process(
     ios_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _replace_nth(ios_text, '"point" : "geo:', '"point" : "geo:x', 100)
     text = _replace_nth(text, '"point" : "geo:', '"point" : "geo:9', POSITIONS - 100)
-    path = tmp_path / "location-history.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
-    pieces = _in_pieces(path, monkeypatch)
-    _assert_identical(one, pieces)
-    (items,) = spy.items
+    one, pieces = _both_ways(text, "location-history.json", tmp_path, monkeypatch, slice_bytes=20_000)
+    (items,) = pieces
     skipped = {group.reason: group.records for group in one[1].skipped.values()}
     unreadable = skipped["timelinePath point is not a coordinate (expected 'lat°, lon°' or 'geo:lat,lon')"]
     off_globe = skipped["timelinePath point is off the globe or (0, 0)"]
@@ -235,14 +308,9 @@ def test_ios_segment_of_the_wrong_shape_in_a_later_piece_falls_back(
     ios_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = _replace_nth(ios_text, '"point" : "geo:', '"point" : 5, "was" : "geo:', POSITIONS - 5)
-    path = tmp_path / "location-history.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
-    pieces = _in_pieces(path, monkeypatch)
-    assert spy.items == []
+    one, pieces = _both_ways(text, "location-history.json", tmp_path, monkeypatch, slice_bytes=20_000)
+    assert pieces == []
     assert any("segment is not in the expected shape" in reason for reason in one[1].skipped)
-    _assert_identical(one, pieces)
 
 
 def test_android_path_points_in_pieces_equal_one_process(
@@ -256,15 +324,17 @@ def test_android_path_points_in_pieces_equal_one_process(
     paths = text.count('"point": "')
     text = _replace_nth(text, '"point": "', '"point": "x', 20)
     text = _replace_nth(text, '"time": "2019', '"time": "garbage', paths - 20)
-    path = tmp_path / "Timeline.json"
-    path.write_text(text, encoding="utf-8")
-    one = _one_process(path, monkeypatch)
-    spy = _Spy(monkeypatch)
     # As in a large export, the rawSignals key is not within the first bytes searched for it.
-    monkeypatch.setattr(google_ondevice, "RAW_KEY_WITHIN", 1_000)
-    pieces = _in_pieces(path, monkeypatch, min_bytes=10_000)
-    _assert_identical(one, pieces)
-    (items,) = spy.items  # the path pieces (rawSignals are read here, not merged)
+    one, pieces = _both_ways(
+        text,
+        "Timeline.json",
+        tmp_path,
+        monkeypatch,
+        min_bytes=10_000,
+        slice_bytes=20_000,
+        raw_key_within=1_000,
+    )
+    (items,) = pieces  # the path pieces (rawSignals are read here, not merged)
     assert len(items) == 2 and sum(items) == len(timeline["semanticSegments"])
     skipped = {group.reason: group.records for group in one[1].skipped.values()}
     unreadable = skipped["timelinePath point is not a coordinate (expected 'lat°, lon°' or 'geo:lat,lon')"]

@@ -469,6 +469,9 @@ RAW_KEY_WITHIN = 64_000_000
 # and 2.53 s at a share of 1.0, 2.44 and 2.15 s at 1.15; Android 4.33 and 4.73 s at 1.0,
 # 4.88 and 3.78 s at 1.15.
 CALLER_SHARE = 1.05
+# Each piece is decoded and turned into columns in slices of about this many bytes, so that
+# a process holds the decoded objects of one slice at a time (see json_pieces.slices_of).
+SLICE_BYTES = 64_000_000
 _RAW_SIGNALS = msgspec.json.Decoder(list[_RawSignal], strict=False)
 _RAW_KEY = b'"rawSignals"'
 _PROFILE_KEY = b'"userLocationProfile"'
@@ -501,34 +504,78 @@ class _RawPiece:
     read_skips: list[tuple[np.ndarray, str]]
 
 
-def _raw_piece(path: str, low: int, high: int) -> _RawPiece | None:
+def _raw_piece(path: str, low: int, high: int, slice_bytes: int) -> _RawPiece | None:
     """Decode and read the raw signals in bytes ``low:high`` of the file; None if it is not JSON.
 
     Runs in a worker process (and in the caller for the first piece); everything returned
-    is numpy, pandas or plain data, cheap to send back.
+    is numpy, pandas or plain data, cheap to send back. The piece is read in slices of about
+    ``slice_bytes`` (see json_pieces.slices_of), each turned into columns before the next
+    is decoded, and the slices' columns and skips are put together as _merge_pieces does.
     """
-    log = _SkipLog()
+    slices: list[_RawPiece] = []
     with parsing.gc_paused():
         try:
-            with json_pieces.piece_of(path, low, high) as piece:
-                try:
-                    signals: list[_RawSignal] = _RAW_SIGNALS.decode(piece)
-                    items = len(signals)
-                    records = np.arange(items, dtype=np.int64)
-                except msgspec.ValidationError:
-                    raws = msgspec.json.decode(piece, type=list[msgspec.Raw])
-                    items = len(raws)
-                    # Decoded copies: the Raw views must not outlive the mapping.
-                    signals, records = _decode_each(raws, _RawSignal, "raw signal", log)
-                    del raws
+            for piece in json_pieces.slices_of(path, low, high, slice_bytes):
+                slices.append(_raw_slice(piece))
         except (msgspec.DecodeError, UnicodeDecodeError):
             # Not JSON (or cut at a comma inside a nested object): the caller reads the whole
             # file in one process, which finds the same problem and words it as usual.
             return None
-        decode_skips = log.take()
-        read = _read_raw_signals(signals, records, log)
-        json_pieces.keep_until_exit(signals)
+    if len(slices) == 1:
+        return slices[0]
+    log = _SkipLog()
+    decode_skips: list[tuple[np.ndarray, str]] = []
+    for piece, first in zip(slices, _starts([s.items for s in slices])):
+        decode_skips.extend(_shifted(piece.decode_skips, first))
+    read = _merge_raw_reads(slices, log, _merge_runs)
+    joined = _RawRead([_joined(read.columns)], read.activity_records, read.wifi_scans, read.unknown)
+    return _RawPiece(sum(s.items for s in slices), decode_skips, joined, log.take())
+
+
+def _raw_slice(piece: memoryview) -> _RawPiece:
+    """The raw signals of one JSON array: decoded (record by record if need be) and read."""
+    log = _SkipLog()
+    try:
+        signals: list[_RawSignal] = _RAW_SIGNALS.decode(piece)
+        items = len(signals)
+        records = np.arange(items, dtype=np.int64)
+    except msgspec.ValidationError:
+        raws = msgspec.json.decode(piece, type=list[msgspec.Raw])
+        items = len(raws)
+        # Decoded copies: the Raw views must not outlive the mapping.
+        signals, records = _decode_each(raws, _RawSignal, "raw signal", log)
+        del raws
+    decode_skips = log.take()
+    read = _read_raw_signals(signals, records, log)
+    json_pieces.keep_until_exit(signals)
     return _RawPiece(items, decode_skips, read, log.take())
+
+
+def _starts(items: list[int]) -> list[int]:
+    """Where each run of records starts, given the runs' lengths."""
+    return np.cumsum([0] + items[:-1]).tolist()
+
+
+def _joined(columns: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Runs of point columns (records already shifted) as one set, or None if none held rows."""
+    present = [c for c in columns if c is not None]
+    if not present:
+        return None
+    return {name: _concat_runs([c[name] for c in present]) for name in present[0]}
+
+
+def _concat_runs(columns: list[Any]) -> Any:
+    """One column from runs of it, of the very type one run of all the records would have had.
+
+    union_categoricals gives its result string-typed categories, where a categorical read
+    at once has object ones, and a later union with an object-typed one would refuse it.
+    """
+    joined = _concat(columns)
+    if isinstance(joined, pd.Categorical) and joined.categories.dtype != object:
+        joined = pd.Categorical.from_codes(
+            joined.codes, categories=pd.Index(list(joined.categories), dtype=object), validate=False
+        )
+    return joined
 
 
 class _SkippedArray(msgspec.Struct, array_like=True, gc=False):
@@ -569,24 +616,29 @@ class _PathPiece:
     skips: list[tuple[np.ndarray, str]]
 
 
-def _path_piece(path: str, low: int, high: int, android: bool) -> _PathPiece | None:
+def _path_piece(path: str, low: int, high: int, android: bool, slice_bytes: int) -> _PathPiece | None:
     """Decode the segments in bytes ``low:high`` and read their timelinePath points.
 
     None when they are not JSON or a segment is of the wrong shape: the caller then reads
-    the whole file in one process, which skips such a segment with its reason.
+    the whole file in one process, which skips such a segment with its reason. Read in
+    slices as _raw_piece does.
     """
+    slices: list[tuple[int, dict[str, Any] | None, list[tuple[np.ndarray, str]]]] = []
     log = _SkipLog()
     with parsing.gc_paused():
         try:
-            with json_pieces.piece_of(path, low, high) as piece:
+            for piece in json_pieces.slices_of(path, low, high, slice_bytes):
                 segments: list[_Segment] = _SEGMENTS.decode(piece)
+                parts = _Parts(android, *_numbered(segments), *_numbered([]), None)
+                columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=android))
+                slices.append((len(segments), columns, log.take()))
+                json_pieces.keep_until_exit(segments)
         except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
             return None
-        parts = _Parts(android, *_numbered(segments), *_numbered([]), None)
-        columns = _path_points(log, parts, _segment_times(segments, zulu_is_local=android))
-        items = len(segments)
-        json_pieces.keep_until_exit(segments)
-    return _PathPiece(items, columns, log.take())
+    if len(slices) == 1:
+        return _PathPiece(*slices[0])
+    columns = _joined(_merge_runs(slices, log))
+    return _PathPiece(sum(items for items, _, _ in slices), columns, log.take())
 
 
 def _shifted(events: list[tuple[np.ndarray, str]], by: int) -> list[tuple[np.ndarray, str]]:
@@ -603,16 +655,23 @@ def _merge_pieces(
     pieces: list[tuple[int, dict[str, Any] | None, list[tuple[np.ndarray, str]]]],
     report: ImportReport | _SkipLog,
 ) -> list[dict[str, Any] | None]:
-    """The pieces' columns (items, columns, skips each) as one: skips counted call by call.
+    """The pieces' columns put together as one process would have read them (see _merge_runs)."""
+    return _merge_runs(pieces, report)
+
+
+def _merge_runs(
+    pieces: list[tuple[int, dict[str, Any] | None, list[tuple[np.ndarray, str]]]],
+    report: ImportReport | _SkipLog,
+) -> list[dict[str, Any] | None]:
+    """Runs of records read apart (items, columns, skips each) as one: skips counted call by call.
 
     Every piece that held rows made the same drop calls in the same order, so the i-th
     calls of all pieces together are the one call a single process would have made.
     Record numbers are shifted by the items of the pieces before.
     """
-    starts = np.cumsum([0] + [items for items, _, _ in pieces[:-1]])
     columns: list[dict[str, Any] | None] = []
     calls: list[list[tuple[np.ndarray, str]]] = []
-    for (_, piece_columns, skips), start in zip(pieces, starts.tolist()):
+    for (_, piece_columns, skips), start in zip(pieces, _starts([items for items, _, _ in pieces])):
         if piece_columns is None:
             continue
         piece_columns["record"] = piece_columns["record"] + start
@@ -623,10 +682,10 @@ def _merge_pieces(
     return columns
 
 
-def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog) -> _RawRead:
-    """The rawSignals pieces' reads as one (see _merge_pieces)."""
+def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog, merge: Any = None) -> _RawRead:
+    """The rawSignals pieces' reads as one (see _merge_pieces; ``merge``: another such function)."""
     return _RawRead(
-        _merge_pieces([(p.items, p.read.columns[0], p.read_skips) for p in pieces], report),
+        (merge or _merge_pieces)([(p.items, p.read.columns[0], p.read_skips) for p in pieces], report),
         activity_records=sum(p.read.activity_records for p in pieces),
         wifi_scans=sum(p.read.wifi_scans for p in pieces),
         unknown=sum(p.read.unknown for p in pieces),
@@ -763,7 +822,7 @@ def _ios_in_pieces(ref: FileRef, data: Any, body: memoryview, start: int, proces
     try:
         pieces, (segments, times) = json_pieces.map_pieces(
             _path_piece,
-            [(os.path.abspath(ref.path), low, high, False) for low, high in cuts],
+            [(os.path.abspath(ref.path), low, high, False, SLICE_BYTES) for low, high in cuts],
             meanwhile=segments_and_times,
         )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
@@ -800,7 +859,7 @@ def _android_paths_in_pieces(
     try:
         pieces, (whole, times, raw) = json_pieces.map_pieces(
             _path_piece,
-            [(os.path.abspath(ref.path), low, high, True) for low, high in cuts],
+            [(os.path.abspath(ref.path), low, high, True, SLICE_BYTES) for low, high in cuts],
             meanwhile=rest,
         )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
@@ -841,13 +900,15 @@ def _android_in_pieces(
 
     try:
         pieces, (whole, times, paths) = json_pieces.map_pieces(
-            _raw_piece, [(os.path.abspath(ref.path), low, high) for low, high in cuts], meanwhile=read_rest
+            _raw_piece,
+            [(os.path.abspath(ref.path), low, high, SLICE_BYTES) for low, high in cuts],
+            meanwhile=read_rest,
         )
     except (msgspec.DecodeError, UnicodeDecodeError, json_pieces.PiecesFailed):
         return None
     if not isinstance(whole, _Android) or whole.rawSignals != [] or any(p is None for p in pieces):
         return None
-    for piece, first in zip(pieces, np.cumsum([0] + [p.items for p in pieces[:-1]]).tolist()):  # type: ignore[union-attr]
+    for piece, first in zip(pieces, _starts([p.items for p in pieces])):  # type: ignore[union-attr]
         for records, reason in _shifted(piece.decode_skips, first):  # type: ignore[union-attr]
             report.skip_many(records, reason)
     return _Parts(

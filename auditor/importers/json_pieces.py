@@ -103,6 +103,45 @@ def piece_of(path: str, low: int, high: int) -> Iterator[memoryview]:
             view.release()
 
 
+def slices_of(path: str, low: int, high: int, slice_bytes: int) -> Iterator[memoryview]:
+    """The file's bytes ``low:high`` as JSON arrays of about ``slice_bytes`` each, one at a time.
+
+    Like :func:`piece_of`, but a pretty-printed piece is cut again between its elements (at
+    their own indentation, so every cut is between two elements), and each slice is given
+    only once the one before is done with: a caller that turns each slice into columns
+    before taking the next holds the objects of one slice at a time, not of the whole piece.
+    The pages of the slices done are released from this process's memory as it goes (the
+    mapping is private and the file is never written). A compact piece, whose cuts could
+    fall inside nested objects, or a ``slice_bytes`` of 0, comes as one slice.
+    """
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
+        if high >= len(mapped) or low < 1:
+            raise OSError(f"{path} changed while it was read: bytes {low}-{high} are beyond its end")
+        mapped[low - 1] = _OPEN
+        mapped[high] = _CLOSE
+        count = (high - low) // slice_bytes if slice_bytes > 0 else 0
+        pretty = b"\n" in mapped[low : skip_whitespace(mapped, low)]
+        ranges = element_cuts(mapped, low - 1, high + 1, [1 / count] * count) if count > 1 and pretty else []
+        released = _page_floor(low - 1)
+        for first, last in ranges or [(low, high)]:
+            # Neighbouring slices share the comma between them: it closes one, then opens the next.
+            mapped[first - 1] = _OPEN
+            mapped[last] = _CLOSE
+            view = memoryview(mapped)[first - 1 : last + 1]
+            try:
+                yield view
+            finally:
+                view.release()
+            done = _page_floor(last)  # the page holding ``last`` is the next slice's first
+            if done > released and hasattr(mapped, "madvise"):
+                mapped.madvise(mmap.MADV_DONTNEED, released, done - released)
+                released = done
+
+
+def _page_floor(position: int) -> int:
+    return position - position % mmap.PAGESIZE
+
+
 _in_piece_worker = False
 _kept: list[Any] = []
 
