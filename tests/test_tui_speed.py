@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.widgets import Static
 
 from auditor import pipeline, resources
 from auditor.pipeline import run_audit
@@ -76,7 +77,7 @@ def test_prerendered_lines_are_the_renderables_own_and_drawn_once_per_width(comm
     assert view.renders == 2 and len(narrower) > len(direct)  # another width is drawn anew, wrapped longer
 
 
-def test_a_width_that_cannot_be_told_is_not_drawn_ahead(commuter):
+def test_a_width_that_cannot_be_told_is_not_drawn_ahead_and_is_drawn_once_when_shown(commuter):
     """The finding's detail sits beside the evidence: its width is not known before it is shown."""
     result, paths = commuter
 
@@ -87,15 +88,14 @@ def test_a_width_that_cannot_be_told_is_not_drawn_ahead(commuter):
             hidden = expected_width(app.query_one("#finding-text"))
             await pilot.press("3")
             await pilot.pause()
-            return (
-                hidden,
-                expected_width(app.query_one("#finding-text")),
-                app.query_one("#finding-text").content_size.width,
-            )
+            detail = app.query_one("#finding-text", Static)
+            return hidden, expected_width(detail), detail.content_size.width, detail.content
 
-    hidden, shown, actual = asyncio.run(scenario())
+    hidden, shown, actual, view = asyncio.run(scenario())
     assert hidden is None
     assert shown == actual > 0
+    # drawn once, at the width it got: its scrollbar keeps its place, so it does not narrow it
+    assert isinstance(view, Prerendered) and view.renders == 1 and view.has_width(actual)
 
 
 def test_the_audit_on_screen_is_kept_from_full_collections_until_the_app_closes(commuter):
@@ -153,3 +153,34 @@ def test_a_re_evaluation_keeps_the_zone_the_audit_chose(commuter, tmp_path, monk
     assert len(chosen) == 1 and chosen[0].zone == first.timezone == "America/New_York"
     assert "inferred" in first.timezone_basis
     assert again.local_time == first.local_time
+
+
+def test_a_hidden_tables_first_rows_are_formatted_before_its_tab_is_shown(commuter, monkeypatch):
+    from auditor.tui import table as table_module
+
+    result, paths = commuter
+    formatted = []
+    format_rows = table_module.format_rows
+
+    def counting(frame, order, columns, start):
+        formatted.append((len(frame), start))
+        return format_rows(frame, order, columns, start)
+
+    monkeypatch.setattr(table_module, "format_rows", counting)
+
+    async def scenario():
+        app = AuditorApp(paths, [str(EXAMPLE)], result.timezone, result=result)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            ahead = list(formatted)
+            await pilot.press("5")
+            await pilot.pause()
+            table = app.query_one("#places-table", table_module.FrameTable)
+            return ahead, formatted[len(ahead) :], table.frame, table.visible_text()
+
+    ahead, on_switch, places, text = asyncio.run(scenario())
+    assert (len(places), 0) in ahead  # the places' first block, formatted while the tab was hidden
+    assert on_switch == []  # the switch only drew it
+    first = places.iloc[0]
+    assert str(first["label"]) in text and f"{first['hours']:.6g}" in text

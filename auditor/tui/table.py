@@ -4,7 +4,9 @@ Textual's stock ``DataTable`` keeps every row as Python objects, which takes min
 and gigabytes for three million location fixes. :class:`FrameTable` keeps the frame
 and renders only the lines on screen (the Line API): each visible block of rows is
 taken with ``iloc`` and formatted column by column, vectorised, then cached. Scrolling
-to the last of millions of rows costs one block.
+to the last of millions of rows costs one block. While the table is hidden (its tab not
+on screen), the block it will show first is formatted in a thread worker, so that the
+first switch to its tab finds it ready.
 """
 
 from __future__ import annotations
@@ -24,12 +26,22 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
 BLOCK = 128  # rows formatted at a time; a screen shows ~50
 CACHED_BLOCKS = 16
 MAX_WIDTH = 42
 SAMPLE = 200  # rows at each end that set a column's width
 GAP = 2
+WARM_WORKER = "format the first block ahead"
+
+
+def format_rows(frame: pd.DataFrame, order: np.ndarray | None, columns: Sequence[str], start: int) -> list[list[str]]:
+    """The cell texts of the ``BLOCK`` rows shown from line ``start`` (``order``: the sorted positions)."""
+    stop = min(start + BLOCK, len(frame))
+    piece = frame.iloc[order[start:stop]] if order is not None else frame.iloc[start:stop]
+    cells = [format_column(piece[c]) for c in columns]
+    return [list(texts) for texts in zip(*cells)] if cells else [[] for _ in range(stop - start)]
 
 
 def format_column(values: pd.Series) -> np.ndarray:
@@ -111,7 +123,8 @@ class FrameTable(ScrollView, can_focus=True):
         self.order: np.ndarray | None = None
         self.sort_column: str | None = None
         self.descending = False
-        self._blocks: OrderedDict[int, list[str]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[list[str]]] = OrderedDict()
+        self._warming = False
         if frame is not None:
             self.show(frame, columns)
 
@@ -130,6 +143,7 @@ class FrameTable(ScrollView, can_focus=True):
             self.cursor_row = 0
             self.scroll_to(0, 0, animate=False)
         self.refresh()
+        self._warm_later()
 
     @property
     def row_count(self) -> int:
@@ -157,11 +171,39 @@ class FrameTable(ScrollView, can_focus=True):
         return block[row - start]  # type: ignore[return-value]
 
     def _format_block(self, start: int) -> list[list[str]]:
-        stop = min(start + BLOCK, self.row_count)
-        rows = np.arange(start, stop) if self.order is None else self.order[start:stop]
-        piece = self.frame.iloc[rows] if self.order is not None else self.frame.iloc[start:stop]
-        cells = [format_column(piece[c]) for c in self.columns]
-        return [list(texts) for texts in zip(*cells)] if cells else [[] for _ in range(stop - start)]
+        return format_rows(self.frame, self.order, self.columns, start)
+
+    def _warm_later(self) -> None:
+        """Format the block to be shown first in a worker, once this round of changes is over."""
+        if not self._warming:
+            self._warming = True
+            self.call_after_refresh(self._warm)
+
+    def _warm(self) -> None:
+        self._warming = False
+        if self.size.height or not self.row_count:  # on screen: drawing formats it anyway
+            return
+        top = round(self.scroll_y)
+        start = top - top % BLOCK
+        if start in self._blocks:
+            return
+        frame, order, columns = self.frame, self.order, list(self.columns)
+
+        def work() -> tuple:
+            return frame, order, columns, start, format_rows(frame, order, columns, start)
+
+        self.run_worker(work, thread=True, exclusive=True, group=f"warm-{id(self)}", name=WARM_WORKER)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A block formatted ahead is kept if the table still shows what it was formatted from."""
+        if event.worker.name != WARM_WORKER or event.state != WorkerState.SUCCESS:
+            return
+        event.stop()
+        frame, order, columns, start, block = event.worker.result
+        if frame is self.frame and order is self.order and columns == self.columns and start not in self._blocks:
+            self._blocks[start] = block
+            if len(self._blocks) > CACHED_BLOCKS:
+                self._blocks.popitem(last=False)
 
     def _width(self, column: str) -> int:
         values = self.frame[column]
@@ -190,6 +232,7 @@ class FrameTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False)
         self.refresh()
+        self._warm_later()
 
     def action_sort_next(self) -> None:
         """Sort by the next column (each column ascending, then descending)."""
