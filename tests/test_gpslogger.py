@@ -127,3 +127,23 @@ def test_line_numbers_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert reasons(report) == {TOO_MANY_FIELDS: [451]}
     assert points["record"].iloc[-1] == 1001
     assert points.set_index("record").loc[452, "lat"] == 45.0450
+
+
+def test_a_first_row_wider_than_the_header_is_skipped_not_made_an_index(tmp_path: Path) -> None:
+    # pandas reads a first data row wider than the header as an index column: every field moved
+    # one column left (the time read as a latitude...), and a row of thousands of fields made an
+    # index of thousands of levels (seconds per file, found by the long fuzzing run).
+    path = tmp_path / "20240301.csv"
+    path.write_text(
+        "time,lat,lon,elevation,accuracy\n"
+        "2024-03-01T08:00:00Z,45.1,7.5,300,5," + ",".join(["9"] * 5000) + "\n"
+        "2024-03-01T08:01:00Z,45.2,7.6,301,6\n"
+        "2024-03-01T08:02:00Z,45.3,7.7,302,7,extra\n"
+        "2024-03-01T08:03:00Z,45.4,7.8,303,8\n"
+    )
+    frames, report = load(path)
+    points = frames["points"]
+    assert list(points["record"]) == [3, 5]
+    assert list(points["lat"]) == [45.2, 45.4] and list(points["altitude_m"]) == [301, 303]
+    assert points["time"].iloc[0] == pd.Timestamp("2024-03-01T08:01:00Z")
+    assert reasons(report) == {TOO_MANY_FIELDS: [2, 4]}

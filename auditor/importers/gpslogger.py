@@ -26,6 +26,9 @@ Quirks:
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import re
 import warnings
 from collections.abc import Iterator
@@ -49,6 +52,7 @@ CHUNK_ROWS = 200_000
 REQUIRED = ("time", "lat", "lon")
 TOO_MANY_FIELDS = "the line has more fields than the header"
 _BAD_LINE = re.compile(r"Skipping line (\d+)")
+_WIDER_FIRST_ROW = "Length of header or names does not match length of data"
 
 
 def sniff(head: Head) -> float:
@@ -76,14 +80,41 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
 def _chunks(ref: FileRef, report: ImportReport) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """The CSV as text columns, chunk by chunk, with each row's line number in the file."""
     _check_header(ref)
-    bad_lines: list[int] = []
-    next_line = 2  # line 1 is the header
-    yielded = False
-    with ref.open() as handle, warnings.catch_warnings(record=True) as caught:
+    wide: list[int] = []
+    with warnings.catch_warnings(record=True) as caught:
         # pandas names the lines it drops only in a warning; it is caught here, never printed.
         warnings.simplefilter("always", pd.errors.ParserWarning)
+        chunks = _read_chunks(ref, wide)
+        first = next(chunks, None)
+        if any(_WIDER_FIRST_ROW in str(warning.message) for warning in caught):
+            # pandas takes a first data row wider than the header as the table's width and
+            # cuts every row that wide down to the header, silently. Those lines are found
+            # once (only in such a file) and skipped as too wide, as any other wide line is.
+            chunks.close()
+            caught.clear()
+            wide = _wide_lines(ref)
+            chunks = _read_chunks(ref, wide)
+            first = next(chunks, None)
+        bad_lines: list[int] = list(wide)
+        next_line = 2  # line 1 is the header
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
+            bad_lines.extend(_bad_line_numbers(caught))
+            lines = _line_numbers(next_line, len(chunk), bad_lines)
+            if len(lines):
+                next_line = int(lines[-1]) + 1
+            yield chunk.fillna(""), lines
+        bad_lines.extend(_bad_line_numbers(caught))
+    report.skip_many(np.asarray(sorted(set(bad_lines)), dtype="int64"), TOO_MANY_FIELDS)
+    if first is None:
+        yield pd.DataFrame({name: pd.Series(dtype=object) for name in REQUIRED}), np.zeros(0, dtype="int64")
+
+
+def _read_chunks(ref: FileRef, skip_lines: list[int]) -> Iterator[pd.DataFrame]:
+    # index_col=False: a first data row wider than the header must never become an index
+    # (every column shifted by one; thousands of index levels for a row of thousands of fields).
+    with ref.open() as handle:
         try:
-            reader = pd.read_csv(
+            yield from pd.read_csv(
                 handle,
                 dtype=str,
                 keep_default_na=False,
@@ -91,21 +122,31 @@ def _chunks(ref: FileRef, report: ImportReport) -> Iterator[tuple[pd.DataFrame, 
                 encoding="utf-8-sig",
                 encoding_errors="replace",
                 on_bad_lines="warn",
+                index_col=False,
+                skiprows=[line - 1 for line in skip_lines],
                 chunksize=CHUNK_ROWS,
             )
-            for chunk in reader:
-                bad_lines.extend(_bad_line_numbers(caught))
-                lines = _line_numbers(next_line, len(chunk), bad_lines)
-                if len(lines):
-                    next_line = int(lines[-1]) + 1
-                yielded = True
-                yield chunk.fillna(""), lines
         except pd.errors.ParserError as error:
             raise BadInput(f"the CSV cannot be read: {error}") from None
-        bad_lines.extend(_bad_line_numbers(caught))
-    report.skip_many(np.asarray(sorted(set(bad_lines)), dtype="int64"), TOO_MANY_FIELDS)
-    if not yielded:
-        yield pd.DataFrame({name: pd.Series(dtype=object) for name in REQUIRED}), np.zeros(0, dtype="int64")
+
+
+def _wide_lines(ref: FileRef) -> list[int]:
+    """The lines (1-based) where a record with more fields than the header starts."""
+    text = strip_bom(ref.read_bytes()).decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    wide: list[int] = []
+    line_before = 0
+    try:
+        for row in reader:
+            start, line_before = line_before + 1, reader.line_num
+            if header is None:
+                header = row if row else None
+            elif len(row) > len(header):
+                wide.append(start)
+    except csv.Error:
+        pass  # pandas meets the same damage and reports it; this scan only measures widths
+    return wide
 
 
 def _check_header(ref: FileRef) -> None:
