@@ -556,26 +556,32 @@ def _starts(items: list[int]) -> list[int]:
     return np.cumsum([0] + items[:-1]).tolist()
 
 
+class _Runs(list):  # type: ignore[type-arg]
+    """One column of a piece kept as its slices' runs, concatenated once, with every piece's, in _points.
+
+    Concatenating the slices in each piece first copied the columns twice (0.4 s per 3M
+    raw positions), and made categorical columns whose categories had another type than
+    those of a piece read at once.
+    """
+
+
 def _joined(columns: list[dict[str, Any] | None]) -> dict[str, Any] | None:
     """Runs of point columns (records already shifted) as one set, or None if none held rows."""
     present = [c for c in columns if c is not None]
     if not present:
         return None
-    return {name: _concat_runs([c[name] for c in present]) for name in present[0]}
+    return {name: _Runs(_flattened([c[name] for c in present])) for name in present[0]}
 
 
-def _concat_runs(columns: list[Any]) -> Any:
-    """One column from runs of it, of the very type one run of all the records would have had.
+def _flattened(columns: list[Any]) -> list[Any]:
+    """Columns, any of them held as runs (see _Runs) given run by run."""
+    return [run for column in columns for run in (column if isinstance(column, _Runs) else (column,))]
 
-    union_categoricals gives its result string-typed categories, where a categorical read
-    at once has object ones, and a later union with an object-typed one would refuse it.
-    """
-    joined = _concat(columns)
-    if isinstance(joined, pd.Categorical) and joined.categories.dtype != object:
-        joined = pd.Categorical.from_codes(
-            joined.codes, categories=pd.Index(list(joined.categories), dtype=object), validate=False
-        )
-    return joined
+
+def _shifted_records(records: Any, by: int) -> Any:
+    if isinstance(records, _Runs):
+        return _Runs(run + by for run in records)
+    return records + by
 
 
 class _SkippedArray(msgspec.Struct, array_like=True, gc=False):
@@ -674,7 +680,7 @@ def _merge_runs(
     for (_, piece_columns, skips), start in zip(pieces, _starts([items for items, _, _ in pieces])):
         if piece_columns is None:
             continue
-        piece_columns["record"] = piece_columns["record"] + start
+        piece_columns["record"] = _shifted_records(piece_columns["record"], start)
         columns.append(piece_columns)
         calls.append(_shifted(skips, start))
     for same_call in zip(*calls):
@@ -1159,7 +1165,7 @@ def _points(ref: FileRef, report: ImportReport, parts: _Parts, times: _SegmentTi
     pieces = [p for p in (*paths, *parts.raw(report).columns) if p is not None]
     if not pieces:
         return _empty("points", ref)
-    joined = {name: _concat([p[name] for p in pieces]) for name in pieces[0]}
+    joined = {name: _concat(_flattened([p[name] for p in pieces])) for name in pieces[0]}
     records = joined.pop("record")
     count = len(records)
     joined["time"] = _utc(joined["time"])
