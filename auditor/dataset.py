@@ -298,9 +298,10 @@ def read_claims(
             # files are of no use now, and workers only ever read, so they are stopped at once
             # rather than waited for at exit.
             _stop_workers(executor)
-        # Not waiting: idle workers take ~0.5 s to wind Python down, which they do while this
-        # process merges.
-        executor.shutdown(wait=False, cancel_futures=True)
+        if not (finished and workers.hand_over(executor)):  # run_audit may want them for more
+            # Not waiting: idle workers take ~0.5 s to wind Python down, which they do while
+            # this process merges.
+            executor.shutdown(wait=False, cancel_futures=True)
     return parts, reports  # type: ignore[return-value]
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor import audit_cache, model, resources
+from auditor import audit_cache, model, resources, workers
 from auditor.cache import ParseCache
 from auditor.dataset import Dataset, load_dataset
+from auditor.engine import derived, elsewhere
 from auditor.engine.compile import evaluate_pack
 from auditor.engine.context import AuditData
 from auditor.engine.findings import Finding
@@ -108,33 +109,49 @@ def run_audit(
     """
     paths = list(paths)
     cached = dataset is None and cache is not None
-    if cached:
-        # the same inputs as a run before: the merged dataset and its derived tables come back whole
-        dataset = audit_cache.load_dataset(paths, cache, on_file=on_file)
-    elif dataset is None:
-        dataset = load_dataset(paths, on_file=on_file)
-    if local is None:
-        # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
-        local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
-    timezone = local.zone
-    clock = _clock(now, dataset)
-    store = audit_cache.DerivedStore.for_audit(cache, clock, timezone) if cached else None
-    loaded, unknown = _packs(packs, vocabulary)
-    # derive: derived tables (stays, places, recurring payments) are computed on first use
-    # and cached per audit and per ablation variant (auditor.engine.derived), and kept in
-    # the cache's store when there is one.
-    data = AuditData(dataset.frames, now=clock, timezone=timezone, store=store)
-    results: list[PackResult] = []
-    skipped: list[LoadedPack] = []
-    for pack in loaded:
-        if not pack.ok:
-            skipped.append(pack)
-            continue
-        findings = evaluate_pack(pack.compiled, data.view())  # type: ignore[arg-type]
-        score = score_pack(pack.pack, findings)  # type: ignore[arg-type]
-        effects = ablate(pack.compiled, data, score) if ablation else []  # type: ignore[arg-type]
-        results.append(PackResult(pack, findings, score, effects))
+    # Workers that read the smaller files are idle once loading ends: kept, one derives the
+    # money tables while this process derives the location ones (auditor.engine.elsewhere).
+    with workers.keep_pool() as idle_workers:
+        if cached:
+            # the same inputs as a run before: the merged dataset and its derived tables come back whole
+            dataset = audit_cache.load_dataset(paths, cache, on_file=on_file)
+        elif dataset is None:
+            dataset = load_dataset(paths, on_file=on_file)
+        if local is None:
+            # UTC-only rows are read in the zone named, else in the zone the other exports' offsets show
+            local = choose_zone(timezone, dataset.frames, given_basis=_given_basis(timezone, paths))
+        timezone = local.zone
+        clock = _clock(now, dataset)
+        store = audit_cache.DerivedStore.for_audit(cache, clock, timezone) if cached else None
+        # derive: derived tables (stays, places, recurring payments) are computed on first use
+        # and cached per audit and per ablation variant (auditor.engine.derived), and kept in
+        # the cache's store when there is one.
+        data = AuditData(dataset.frames, now=clock, timezone=timezone, store=store)
+        sent = elsewhere.prefetch(idle_workers[0], data) if idle_workers and store is None else ()
+        loaded, unknown = _packs(packs, vocabulary)
+        if sent:
+            _derive_here_first(data, loaded, sent)
+        results: list[PackResult] = []
+        skipped: list[LoadedPack] = []
+        for pack in loaded:
+            if not pack.ok:
+                skipped.append(pack)
+                continue
+            findings = evaluate_pack(pack.compiled, data.view())  # type: ignore[arg-type]
+            score = score_pack(pack.pack, findings)  # type: ignore[arg-type]
+            effects = ablate(pack.compiled, data, score) if ablation else []  # type: ignore[arg-type]
+            results.append(PackResult(pack, findings, score, effects))
     return AuditResult(dataset, data, clock, timezone, results, skipped, unknown, local.basis)
+
+
+def _derive_here_first(data: AuditData, packs: list[LoadedPack], sent: Sequence[str]) -> None:
+    """Build now the derived tables the packs read that were not ``sent`` to a worker (the
+    location ones), so that by the time a rule reads a sent table the worker has it ready."""
+    read = {rule.rule.kind for pack in packs if pack.ok for rule in pack.compiled.rules}  # type: ignore[union-attr]
+    view = data.view()
+    for name, table in derived.REGISTRY.items():
+        if name in read and name not in sent and table.build is not None:
+            view.table(name)
 
 
 def given_zone(paths: Iterable[Path], timezone: str | None = None) -> LocalTime | None:

@@ -22,8 +22,10 @@ import re
 import signal
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -89,6 +91,38 @@ def new_pool(size: int) -> ProcessPoolExecutor:
 
     return ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(START_METHOD),
                                initializer=pool_worker_started)  # fmt: skip
+
+
+# --- The loading pool, kept for the rest of the audit ----------------------------------------
+
+_kept: ContextVar[list[ProcessPoolExecutor] | None] = ContextVar("auditor_kept_pool", default=None)
+
+
+@contextmanager
+def keep_pool() -> Iterator[list[ProcessPoolExecutor]]:
+    """Inside, a load hands its workers over (:func:`hand_over`) instead of shutting them down.
+
+    Yields the list they are handed to: the audit gives them work that does not need the
+    large file (see :mod:`auditor.engine.elsewhere`) while this process does what does. They
+    are shut down on the way out.
+    """
+    kept: list[ProcessPoolExecutor] = []
+    token = _kept.set(kept)
+    try:
+        yield kept
+    finally:
+        _kept.reset(token)
+        for pool in kept:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def hand_over(pool: ProcessPoolExecutor) -> bool:
+    """Give a loading pool to the :func:`keep_pool` around this call; False when there is none."""
+    kept = _kept.get()
+    if kept is None:
+        return False
+    kept.append(pool)
+    return True
 
 
 # --- The loading pool, started before this process imports pandas ---------------------------

@@ -299,9 +299,7 @@ class View:
         if spec is None or spec.build is None:
             return None
         build = spec.build
-        # variants that see the same sources of the kinds a table reads share it: leaving out a
-        # bank account does not change where the person slept
-        inputs = self._visible_sources(spec.reads or model.KIND_NAMES)
+        inputs = self.derived_key(name)
 
         def built() -> pd.DataFrame:
             store = self.data.store
@@ -314,6 +312,15 @@ class View:
             return table
 
         return self.data.memo(("derived-from", name, inputs), built)
+
+    def derived_key(self, name: str) -> Hashable:
+        """What this view's derived table ``name`` is built from: the visible sources of the kinds
+        its builder reads (the key a :class:`DerivedTableStore` is asked with).
+
+        Variants that see the same sources of those kinds share the table: leaving out a bank
+        account does not change where the person slept.
+        """
+        return self._visible_sources(derived.REGISTRY[name].reads or model.KIND_NAMES)
 
     def inputs_of(self, tables: set[str]) -> Hashable | None:
         """What this variant sees of ``tables``: equal for two variants exactly when every table
