@@ -222,3 +222,37 @@ def test_fast_and_row_by_row_reading_agree(data_dir):
     assert fast.records.tolist() == exact.records.tolist() == list(range(2, 9))
     for name in header:
         pd.testing.assert_series_equal(fast.columns[name], exact.columns[name], check_names=False)
+
+
+@pytest.mark.parametrize("irregular", [False, True], ids=["arrow-path", "row-by-row-path"])
+def test_only_the_columns_an_importer_reads_are_built(tmp_path, monkeypatch, irregular):
+    # A damaged header can name thousands of columns; building a Series for each cost seconds
+    # per file (found by the long fuzzing run). The importer's frame must not change.
+    from auditor.dataset import import_file
+    from auditor.importers import uber_eats
+
+    sample = Path(__file__).parent / "data" / "uber-eats" / "2023" / "user_orders-0.csv"
+    header, *rows = sample.read_text(encoding="utf-8").splitlines()
+    extra = [f"Extra_{i}" for i in range(3000)]
+    plain = [header, *rows]
+    wide = [header + "," + ",".join(extra)] + [row + "," * len(extra) for row in rows]
+    if irregular:  # a blank line: the exact row-by-row reader numbers the records
+        plain.insert(2, "")
+        wide.insert(2, "")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain_ref = _write(tmp_path, "\n".join(plain) + "\n", "a/user_orders-0.csv")
+    wide_ref = _write(tmp_path, "\n".join(wide) + "\n", "b/user_orders-0.csv")
+    built: list[int] = []
+    original = rc._blank_to_missing
+    monkeypatch.setattr(rc, "_blank_to_missing", lambda values: built.append(1) or original(values))
+    importer = uber_eats.IMPORTERS[0]
+    plain, _ = import_file(plain_ref, importer)
+    built.clear()
+    wide_frames, report = import_file(wide_ref, importer)
+    assert report.error is None and len(built) < 30
+    assert set(plain) == set(wide_frames)
+    for kind, frame in plain.items():
+        pd.testing.assert_frame_equal(
+            frame.drop(columns="file"), wide_frames[kind].drop(columns="file"), check_categorical=False
+        )

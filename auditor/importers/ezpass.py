@@ -33,6 +33,8 @@ in any public source: UNCERTAIN, not read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -84,7 +86,7 @@ def sniff(head: Head) -> float:
 def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     """Read every crossing of the statement; bookkeeping rows are noted, not read."""
     table = rc.read_csv_table(ref, report)
-    upper = {name.upper(): column for name, column in table.columns.items()}
+    upper = table.columns.renamed(str.upper)
     turnpike = _TURNPIKE_MARKERS <= set(upper)
     if not turnpike and not _EZPASS_MARKERS <= set(upper):
         raise BadInput(
@@ -153,7 +155,7 @@ def load(ref: FileRef, report: ImportReport) -> dict[str, pd.DataFrame]:
     }
 
 
-def _first(columns: dict[str, pd.Series], names: tuple[str, ...]) -> pd.Series | None:
+def _first(columns: Mapping[str, pd.Series], names: tuple[str, ...]) -> pd.Series | None:
     for name in names:
         if name in columns:
             # A dash stands for "not applicable" in these statements.
