@@ -128,6 +128,8 @@ def run_audit(
         # the cache's store when there is one.
         data = AuditData(dataset.frames, now=clock, timezone=timezone, store=store)
         sent = elsewhere.prefetch(idle_workers[0], data) if idle_workers and store is None else ()
+        if not sent:
+            workers.release(idle_workers)  # nothing for them to do: they wind down while this process works
         loaded, unknown = _packs(packs, vocabulary)
         if sent:
             _derive_here_first(data, loaded, sent)

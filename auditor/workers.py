@@ -112,8 +112,14 @@ def keep_pool() -> Iterator[list[ProcessPoolExecutor]]:
         yield kept
     finally:
         _kept.reset(token)
-        for pool in kept:
-            pool.shutdown(wait=False, cancel_futures=True)
+        release(kept)
+
+
+def release(kept: list[ProcessPoolExecutor]) -> None:
+    """Shut down kept pools without waiting (idle workers end while this process goes on)."""
+    for pool in kept:
+        pool.shutdown(wait=False, cancel_futures=True)
+    kept.clear()
 
 
 def hand_over(pool: ProcessPoolExecutor) -> bool:
