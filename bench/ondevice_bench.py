@@ -30,17 +30,24 @@ Usage::
 The target (issue): importing takes at most 2 s per million points on the 2-core reference
 machine; a later issue asks for 1 s.
 
-Measured on that machine (3M points, median of 3, 2026-11-23) while other jobs kept the
-load average at 6-11 on its 2 cores, so wall times are inflated 3-5x and the CPU columns
-(here: the calling process; workers: the piece workers) are the figures to compare. On two
-free cores the slower of the two processes sets the time:
+Measured on that machine (3M points, 2026-11-23, 18:34-18:39 UTC, median of 2) while other
+jobs kept the load average at 8-9 on its 2 cores, so wall times are inflated ~3x and the
+CPU columns (here: the calling process; workers: the piece workers) are the figures to
+compare. Before (c12a692) and after the changes that followed it, alternately in one run,
+each a fresh ``--measure`` child of this script from the two checkouts:
 
-    android 1,350 MB, 3.28M points  read 0.98 s CPU  decode_typed 4.45 s CPU
-      import_one  9.88 s CPU (3.0 s/M)                          2,896 MB peak
-      import     10.55 s CPU = 5.26 here + 5.29 worker (~1.6 s/M)  1,327 MB peak (caller)
-    ios       357 MB, 3.00M points  read 0.31 s CPU  decode_typed 1.27 s CPU
-      import_one  4.71 s CPU (1.6 s/M)                          1,297 MB peak
-      import      6.22 s CPU = 3.23 here + 3.05 worker (~1.1 s/M)    854 MB peak (caller)
+    android 1,350 MB, 3.28M points        decode_typed 4.32 CPU s (1.32 CPU s/M)
+      import_one  before 9.08 CPU s, 2,896 MB    after 8.90 CPU s, 2,896 MB
+      import      before 9.72 = 4.76 here + 4.97 worker, 1,326 MB peak (caller)
+                  after  8.89 = 5.00 here + 3.89 worker,   829 MB peak (caller)
+    ios       357 MB, 3.00M points        decode_typed 1.33 CPU s (0.44 CPU s/M)
+      import_one  before 4.49 CPU s, 1,308 MB    after 4.18 CPU s, 1,303 MB
+      import      before 5.44 = 2.67 here + 2.77 worker,   853 MB peak (caller)
+                  after  4.16 = 2.27 here + 1.89 worker,   784 MB peak (caller)
+
+On two free cores the busier process sets the time; its CPU alone is 1.52 s/M for Android
+(5.00 CPU s here; decoding the file is 1.32 CPU s/M of all the work) and 0.76 s/M for iOS
+(2.27 CPU s here). These are CPU figures, not a wall time measured on free cores.
 
 The Android file here is the worst case the issue describes (millions of raw positions,
 with a quarter as many activityRecord and a twentieth as many wifiScan items). Real

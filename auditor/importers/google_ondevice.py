@@ -60,9 +60,11 @@ number strings into numbers in C); columns are then parsed as whole arrays. A fi
 a malformed record is decoded again record by record, so that only the bad records are
 skipped. From 128 MB, the largest array (Android rawSignals or semanticSegments, the iOS
 array) is cut between elements and its pieces are decoded and turned into columns on the
-processes ``workers.cpu_budget()`` allows (json_pieces.py); the pieces' skips are counted
-call by call, so frames and report are those of one process, and anything unusual (broken
-JSON, a record of the wrong shape) sends the file back to one process.
+processes ``workers.cpu_budget()`` allows (json_pieces.py), each piece in slices of 64 MB
+so that a process holds the objects of one slice at a time; meanwhile the calling process
+decodes the rest of the file. The pieces' and slices' skips are counted call by call, so
+frames and report are those of one process, and anything unusual (broken JSON, a record
+of the wrong shape) sends the file back to one process.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ A million-point export spends most of its import in one process decoding one arr
 (``rawSignals``, or the iOS array of segments). This module finds where to cut that array
 between two of its elements, reads each piece back as a JSON array of its own, and runs a
 function over the pieces in worker processes while the calling process reads the first
-piece itself.
+piece itself, then does its other work (``meanwhile``) before it waits for them. A piece
+can be read again in slices (:func:`slices_of`), one at a time, so that a process holds
+the decoded objects of one slice, not of its whole piece.
 
 Why a cut is safe: the cut is made at a comma chosen by a cheap byte search, not by parsing
 up to it. If every piece, wrapped in ``[`` ``]``, decodes as a JSON array, then the whole
