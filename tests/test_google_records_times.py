@@ -158,7 +158,8 @@ def test_a_worker_reading_iso_times_does_not_import_pandas(tmp_path: Path) -> No
         BOUNDS,
     )
     program = (
-        "import pickle, sys; from auditor.importers.google_records_reader import run_job; "
+        "import pickle, sys; from auditor import workers; "  # what serve() imports too
+        "from auditor.importers.google_records_reader import run_job; "
         f"columns = run_job(pickle.loads({pickle.dumps(job)!r})); "
         "print(columns.count, 'pandas' in sys.modules)"
     )
