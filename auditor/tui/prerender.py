@@ -7,7 +7,8 @@ took about 0.6 s. :class:`Prerendered` wraps a renderable and keeps the lines it
 rendered per width: the second pass, and every later layout at that width, replays
 them. :func:`prerender` renders them in a thread worker while the tab is still hidden,
 at the width the tab will have (:func:`expected_width`), so that the first switch finds
-them ready. The lines are exactly those the renderable gives; only the work moves.
+them ready, and :class:`LinesView` shows them making strips of the lines on screen only.
+The lines are exactly those the renderable gives; only the work moves.
 """
 
 from __future__ import annotations
