@@ -74,7 +74,7 @@ import mmap
 import operator
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
 from operator import attrgetter
@@ -690,7 +690,15 @@ def _merge_runs(
     return columns
 
 
-def _merge_raw_reads(pieces: list[_RawPiece], report: ImportReport | _SkipLog, merge: Any = None) -> _RawRead:
+_Merge = Callable[
+    [list[tuple[int, dict[str, Any] | None, list[tuple[np.ndarray, str]]]], ImportReport | _SkipLog],
+    list[dict[str, Any] | None],
+]
+
+
+def _merge_raw_reads(
+    pieces: list[_RawPiece], report: ImportReport | _SkipLog, merge: _Merge | None = None
+) -> _RawRead:
     """The rawSignals pieces' reads as one (see _merge_pieces; ``merge``: another such function)."""
     return _RawRead(
         (merge or _merge_pieces)([(p.items, p.read.columns[0], p.read_skips) for p in pieces], report),
