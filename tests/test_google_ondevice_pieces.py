@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import io
 import json
+import operator
 import subprocess
 import sys
 from pathlib import Path
 
 import msgspec
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -372,3 +375,30 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("SCRIPT RAN") == 1
     assert "PIECES 2" in done.stdout and "None" in done.stdout.splitlines()[-1]
+
+
+def test_workers_send_arrays_back_whole_and_in_order() -> None:
+    # numpy.arange runs in a worker for every piece but the first; the arrays' bytes travel
+    # beside their pickle (protocol 5 out of band) and must arrive intact.
+    results, meanwhile = json_pieces.map_pieces(
+        np.arange, [(3,), (5, 2_000_005), (7, 9)], meanwhile=lambda: "here"
+    )
+    assert meanwhile == "here"
+    assert [len(r) for r in results] == [3, 2_000_000, 2]
+    assert results[1][0] == 5 and results[1][-1] == 2_000_004 and results[2].tolist() == [7, 8]
+
+
+def test_a_failing_worker_is_reported_with_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUDITOR_STRICT", raising=False)
+    with pytest.raises(json_pieces.PiecesFailed, match="ZeroDivisionError"):
+        json_pieces.map_pieces(operator.truediv, [(4, 2), (1, 0)], meanwhile=lambda: None)
+
+
+def test_a_result_cut_short_is_no_result() -> None:
+    out = io.BytesIO()
+    json_pieces.send_result({"lat": np.linspace(0, 1, 1_000), "name": "x"}, out)
+    whole = out.getvalue()
+    complete, result = json_pieces._receive_result(io.BytesIO(whole))
+    assert complete and result["name"] == "x" and result["lat"].tolist() == np.linspace(0, 1, 1_000).tolist()
+    for cut in (0, 5, len(whole) // 2, len(whole) - 1):
+        assert json_pieces._receive_result(io.BytesIO(whole[:cut])) == (False, None)

@@ -26,12 +26,13 @@ import mmap
 import os
 import pickle
 import re
+import struct
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from auditor import workers
 
@@ -171,15 +172,66 @@ class PiecesFailed(Exception):
 
 
 # The worker's whole program: (sys.path, module, function, arguments) come pickled on stdin,
-# the function's result goes pickled to stdout, and the process ends without tearing down
-# what it decoded. Only the function's module is imported, never the caller's __main__.
+# the function's result goes to stdout (see send_result), and the process ends without
+# tearing down what it decoded. Only the function's module is imported, never the caller's
+# __main__.
 _WORKER_CODE = (
     "import os, pickle, sys; path, module, name, args = pickle.load(sys.stdin.buffer); sys.path[:0] = path; "
     "import importlib; from auditor.importers import json_pieces; json_pieces.worker_started(); "
     "result = getattr(importlib.import_module(module), name)(*args); "
-    "sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)); "
-    "sys.stdout.flush(); os._exit(0)"
+    "json_pieces.send_result(result, sys.stdout.buffer); os._exit(0)"
 )
+_LENGTH = struct.Struct("<Q")
+
+
+def send_result(result: Any, out: BinaryIO) -> None:
+    """Write ``result`` for :meth:`_Worker.result`: its pickle, then its arrays' bytes as they are.
+
+    Pickle protocol 5 leaves the numpy arrays' data out of the pickle (``buffer_callback``):
+    they are written straight from the arrays and read straight into the caller's buffers,
+    instead of being copied into one bytes object here and out of another there (0.15 CPU
+    s per 1.7M points each side). Frame: the length of a pickle of (pickle, buffer sizes),
+    that pickle, then the buffers.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    frame = pickle.dumps((head, [view.nbytes for view in views]), protocol=5)
+    out.write(_LENGTH.pack(len(frame)))
+    out.write(frame)
+    out.writelines(views)
+    out.flush()
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytearray | None:
+    """``size`` bytes from ``source`` into a buffer of their own, or None if it ends before."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        count = source.readinto(view[done:])  # type: ignore[attr-defined]
+        if not count:
+            return None
+        done += count
+    return buffer
+
+
+def _receive_result(source: BinaryIO) -> tuple[bool, Any]:
+    """What :func:`send_result` wrote: (True, result), or (False, None) if it stops short."""
+    length = _read_exactly(source, _LENGTH.size)
+    if length is None:
+        return False, None
+    frame = _read_exactly(source, _LENGTH.unpack(length)[0])
+    if frame is None:
+        return False, None
+    head, sizes = pickle.loads(frame)
+    buffers = []
+    for size in sizes:
+        buffer = _read_exactly(source, size)
+        if buffer is None:
+            return False, None
+        buffers.append(buffer)
+    return True, pickle.loads(head, buffers=buffers)
 
 
 class _Worker:
@@ -206,16 +258,16 @@ class _Worker:
 
     def result(self) -> Any:
         assert self.process.stdout is not None
-        data = self.process.stdout.read()
+        complete, result = _receive_result(self.process.stdout)  # type: ignore[arg-type]
         code = self.process.wait()
-        if code != 0 or not data:
+        if code != 0 or not complete:
             self.errors.seek(0)
             said = self.errors.read().decode("utf-8", "replace").strip()
             message = f"a worker ended with exit code {code}: {said[-2000:] or 'no message'}"
             if os.environ.get("AUDITOR_STRICT") == "1":  # the test suite: a worker's bug must fail it
                 raise RuntimeError(message)
             raise PiecesFailed(message)
-        return pickle.loads(data)
+        return result
 
     def close(self) -> None:
         process = getattr(self, "process", None)
