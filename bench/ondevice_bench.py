@@ -30,24 +30,25 @@ Usage::
 The target (issue): importing takes at most 2 s per million points on the 2-core reference
 machine; a later issue asks for 1 s.
 
-Measured on that machine (3M points, 2026-11-23, 18:34-18:39 UTC, median of 2) while other
-jobs kept the load average at 8-9 on its 2 cores, so wall times are inflated ~3x and the
+Measured on that machine (3M points, 2026-11-23, 19:03-19:06 UTC, median of 2) while other
+jobs kept the load average at 5-6 on its 2 cores, so wall times are inflated ~2-3x and the
 CPU columns (here: the calling process; workers: the piece workers) are the figures to
 compare. Before (c12a692) and after the changes that followed it, alternately in one run,
 each a fresh ``--measure`` child of this script from the two checkouts:
 
-    android 1,350 MB, 3.28M points        decode_typed 4.32 CPU s (1.32 CPU s/M)
-      import_one  before 9.08 CPU s, 2,896 MB    after 8.90 CPU s, 2,896 MB
-      import      before 9.72 = 4.76 here + 4.97 worker, 1,326 MB peak (caller)
-                  after  8.89 = 5.00 here + 3.89 worker,   829 MB peak (caller)
-    ios       357 MB, 3.00M points        decode_typed 1.33 CPU s (0.44 CPU s/M)
-      import_one  before 4.49 CPU s, 1,308 MB    after 4.18 CPU s, 1,303 MB
-      import      before 5.44 = 2.67 here + 2.77 worker,   853 MB peak (caller)
-                  after  4.16 = 2.27 here + 1.89 worker,   784 MB peak (caller)
+    android 1,350 MB, 3.28M points        decode_typed 3.71 CPU s (1.13 CPU s/M)
+      import_one  before 8.97 CPU s, 13.8 s, 2,896 MB   after 8.42 CPU s, 12.8 s, 2,896 MB
+      import      before 9.05 = 4.16 here + 4.89 worker, 14.1 s, 1,326 MB peak (caller)
+                  after  8.53 = 4.89 here + 3.63 worker, 13.5 s,   826 MB peak (caller)
+    ios       357 MB, 3.00M points        decode_typed 1.12 CPU s (0.37 CPU s/M)
+      import_one  before 3.16 CPU s, 4.07 s, 1,305 MB   after 2.92 CPU s, 3.88 s, 1,341 MB
+      import      before 4.91 = 2.34 here + 2.57 worker, 8.68 s,  867 MB peak (caller)
+                  after  3.71 = 2.04 here + 1.68 worker, 5.54 s,  719 MB peak (caller)
 
-On two free cores the busier process sets the time; its CPU alone is 1.52 s/M for Android
-(5.00 CPU s here; decoding the file is 1.32 CPU s/M of all the work) and 0.76 s/M for iOS
-(2.27 CPU s here). These are CPU figures, not a wall time measured on free cores.
+On two free cores the busier process sets the time; its CPU alone is 1.49 s/M for Android
+(4.89 CPU s here; decoding the file is 1.13 CPU s/M of all the work) and 0.68 s/M for iOS
+(2.04 CPU s here). These are CPU figures, not a wall time measured on free cores. On a
+busy host the pieces do not pay: at this load iOS in one process took 3.9 s, in two 5.5 s.
 
 The Android file here is the worst case the issue describes (millions of raw positions,
 with a quarter as many activityRecord and a twentieth as many wifiScan items). Real
