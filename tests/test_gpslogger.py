@@ -147,3 +147,22 @@ def test_a_first_row_wider_than_the_header_is_skipped_not_made_an_index(tmp_path
     assert list(points["lat"]) == [45.2, 45.4] and list(points["altitude_m"]) == [301, 303]
     assert points["time"].iloc[0] == pd.Timestamp("2024-03-01T08:01:00Z")
     assert reasons(report) == {TOO_MANY_FIELDS: [2, 4]}
+
+
+def test_a_header_of_thousands_of_columns_is_refused_with_its_count(tmp_path: Path) -> None:
+    # pandas spends milliseconds per column and renames repeated names with a quadratic search:
+    # 20,000 names took 10 s for a 40 KB file. No GPSLogger version writes more than about 25.
+    wide = tmp_path / "20240302.csv"
+    wide.write_text("time,lat,lon," + ",".join(["x"] * 20000) + "\n2024-03-02T08:00:00Z,45.1,7.5\n")
+    frames, report = load(wide)
+    assert report.error == (
+        "the header names 20,003 columns; a GPSLogger log has at most about 25 (time,lat,lon,...), so this is not read"
+    )
+    assert len(frames.get("points", [])) == 0
+    endless = tmp_path / "20240303.csv"
+    endless.write_text("time,lat,lon," + "y" * 70000 + "\n2024-03-03T08:00:00Z,45.1,7.5\n")
+    _, report = load(endless)
+    assert report.error == "the header line is longer than 64 KB; a GPSLogger header is one short line"
+    widest = tmp_path / "20250124.csv"  # the current app's header, 24 names, still reads
+    widest.write_text((SAMPLES / "20250124.csv").read_text())
+    assert load(widest)[1].error is None
