@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, frame
-from auditor.importers.parsing import EARLIEST, LATEST, decode_json, epoch_to_utc, to_float
+from auditor.importers.parsing import EARLIEST, LATEST, decode_json, epoch_to_utc, to_float, valid_coordinates
 from auditor.importers.rideshare_common import plural
 from auditor.importers.social_common import hashtags_of, one_way_keys, repair_mojibake
 
@@ -212,6 +212,15 @@ def _facebook_posts(ref: FileRef, report: ImportReport, posts: list[_FbPost]) ->
     place_name = pd.Series([pl.name if pl else None for pl in places], dtype="string")
     lat = to_float([pl.coordinate.latitude if pl and pl.coordinate else None for pl in places])
     lon = to_float([pl.coordinate.longitude if pl and pl.coordinate else None for pl in places])
+    on_globe = valid_coordinates(lat, lon)
+    off_globe = ((lat.notna() | lon.notna()) & ~on_globe).to_numpy() & keep
+    if off_globe.any():
+        # The post and its place name stand; a position off the globe (or 0, 0) is damage.
+        report.notes.append(
+            f"{plural(int(off_globe.sum()), 'check-in')} with coordinates off the globe "
+            f"(record {int(records[off_globe][0])}): kept without a position"
+        )
+    lat, lon = lat.where(on_globe), lon.where(on_globe)
     checkin = np.array([pl is not None for pl in places], dtype=bool)
     kind = np.where(checkin, "check_in", np.where(media & text.isna().to_numpy(), "photo", "post"))
     # A post with neither text, place nor media ("Jane updated her profile picture") still
@@ -279,7 +288,10 @@ def _facebook_friends(ref: FileRef, report: ImportReport, lists: dict[str, Any])
         entries = lists.get(key)
         if not isinstance(entries, list):
             continue
-        friends = msgspec.convert(entries, list[_Friend], strict=False) if entries else []
+        try:
+            friends = msgspec.convert(entries, list[_Friend], strict=False) if entries else []
+        except msgspec.ValidationError as error:
+            raise BadInput(f"a Facebook {relation} entry does not have the expected shape: {error}") from None
         names.extend(f.name for f in friends)
         stamps.extend(f.timestamp for f in friends)
         relations.extend([relation] * len(friends))
