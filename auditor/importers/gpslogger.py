@@ -158,7 +158,9 @@ def _check_header(ref: FileRef) -> None:
         raise BadInput("the file is empty; expected a GPSLogger CSV with a header line")
     first_line = head.splitlines()[0]
     if len(raw) == HEADER_BYTES and len(first_line) == len(head):
-        raise BadInput(f"the header line is longer than {HEADER_BYTES // 1024} KB; a GPSLogger header is one short line")
+        raise BadInput(
+            f"the header line is longer than {HEADER_BYTES // 1024} KB; a GPSLogger header is one short line"
+        )
     names = [name.strip().strip('"').lower() for name in first_line.split(",")]
     if len(names) > MAX_COLUMNS:
         # pandas spends milliseconds per column and renames repeated names with a quadratic
