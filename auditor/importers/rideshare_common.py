@@ -105,7 +105,9 @@ class LazyColumns(Mapping[str, pd.Series]):
 
     def renamed(self, rename: Callable[[str], str]) -> LazyColumns:
         """The same columns under ``rename(name)``; where two names meet, the later column wins."""
-        return LazyColumns({rename(name): functools.partial(self.__getitem__, name) for name in self._builders})
+        return LazyColumns(
+            {rename(name): functools.partial(self.__getitem__, name) for name in self._builders}
+        )
 
 
 @dataclass
@@ -250,7 +252,9 @@ def _read_row_by_row(
         # An unclosed quote swallows the rest of the file: keep what was read before it.
         report.notes.append(f"reading stopped at line {reader.line_num}: {error}")
     values = list(zip(*rows)) if rows else [() for _ in names]
-    columns = LazyColumns({name: functools.partial(_text_column, column) for name, column in zip(names, values)})
+    columns = LazyColumns(
+        {name: functools.partial(_text_column, column) for name, column in zip(names, values)}
+    )
     return CsvTable(header, columns, np.asarray(starts, dtype="int64"))
 
 
