@@ -92,18 +92,13 @@ def piece_of(path: str, low: int, high: int) -> Iterator[memoryview]:
     The bytes just outside the piece (the array's bracket or the comma cut at) are
     overwritten with the brackets in a private copy-on-write mapping: the file itself is
     never written (MAP_PRIVATE), and only the two pages touched are copied, instead of the
-    whole piece.
+    whole piece. It is :func:`slices_of`'s one slice, held as a context.
     """
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
-        if high >= len(mapped) or low < 1:
-            raise OSError(f"{path} changed while it was read: bytes {low}-{high} are beyond its end")
-        mapped[low - 1] = _OPEN
-        mapped[high] = _CLOSE
-        view = memoryview(mapped)[low - 1 : high + 1]
-        try:
-            yield view
-        finally:
-            view.release()
+    slices = slices_of(path, low, high, 0)
+    try:
+        yield next(slices)
+    finally:
+        slices.close()
 
 
 def slices_of(path: str, low: int, high: int, slice_bytes: int) -> Iterator[memoryview]:
