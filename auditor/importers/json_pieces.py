@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, BinaryIO, TypeVar
 
 from auditor import workers
@@ -85,26 +84,13 @@ def element_cuts(buffer: Any, start: int, end: int, shares: Sequence[float]) -> 
     return ranges
 
 
-@contextmanager
-def piece_of(path: str, low: int, high: int) -> Iterator[memoryview]:
-    """The file's bytes ``low:high`` as a JSON array of their own: ``[`` + bytes + ``]``.
-
-    The bytes just outside the piece (the array's bracket or the comma cut at) are
-    overwritten with the brackets in a private copy-on-write mapping: the file itself is
-    never written (MAP_PRIVATE), and only the two pages touched are copied, instead of the
-    whole piece. It is :func:`slices_of`'s one slice, held as a context.
-    """
-    slices = slices_of(path, low, high, 0)
-    try:
-        yield next(slices)
-    finally:
-        slices.close()
-
-
 def slices_of(path: str, low: int, high: int, slice_bytes: int) -> Iterator[memoryview]:
     """The file's bytes ``low:high`` as JSON arrays of about ``slice_bytes`` each, one at a time.
 
-    Like :func:`piece_of`, but a pretty-printed piece is cut again between its elements (at
+    Each slice is ``[`` + bytes + ``]``: the bytes just outside it (the array's bracket or the
+    comma cut at) are overwritten with the brackets in a private copy-on-write mapping, so the
+    file itself is never written (MAP_PRIVATE) and only the pages touched are copied. A
+    pretty-printed piece is cut again between its elements (at
     their own indentation, so every cut is between two elements), and each slice is given
     only once the one before is done with: a caller that turns each slice into columns
     before taking the next holds the objects of one slice at a time, not of the whole piece.
