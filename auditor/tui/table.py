@@ -162,16 +162,17 @@ class FrameTable(ScrollView, can_focus=True):
         start = row - row % BLOCK
         block = self._blocks.get(start)
         if block is None:
-            block = self._format_block(start)
-            self._blocks[start] = block
-            if len(self._blocks) > CACHED_BLOCKS:
-                self._blocks.popitem(last=False)
+            block = format_rows(self.frame, self.order, self.columns, start)
+            self._keep_block(start, block)
         else:
             self._blocks.move_to_end(start)
         return block[row - start]  # type: ignore[return-value]
 
-    def _format_block(self, start: int) -> list[list[str]]:
-        return format_rows(self.frame, self.order, self.columns, start)
+    def _keep_block(self, start: int, block: list[list[str]]) -> None:
+        """Cache a formatted block, dropping the least recently used beyond ``CACHED_BLOCKS``."""
+        self._blocks[start] = block
+        if len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
 
     def _warm_later(self) -> None:
         """Format the block to be shown first in a worker, once this round of changes is over."""
@@ -201,9 +202,7 @@ class FrameTable(ScrollView, can_focus=True):
         event.stop()
         frame, order, columns, start, block = event.worker.result
         if frame is self.frame and order is self.order and columns == self.columns and start not in self._blocks:
-            self._blocks[start] = block
-            if len(self._blocks) > CACHED_BLOCKS:
-                self._blocks.popitem(last=False)
+            self._keep_block(start, block)
 
     def _width(self, column: str) -> int:
         values = self.frame[column]
