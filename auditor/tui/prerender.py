@@ -18,6 +18,7 @@ from threading import Lock
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from textual.app import App
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -151,8 +152,7 @@ class LinesView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if self.view is None or width <= 0:
             return
-        options = self.app.console_options.update_width(width).update(highlight=False)
-        self._lines = self.view.lines(self.app.console, options)
+        self._lines = self.view.lines(self.app.console, _options(self.app, width))
         self.virtual_size = Size(width, len(self._lines))
 
     def render_line(self, y: int) -> Strip:
@@ -181,8 +181,11 @@ def prerender(widget: Widget, view: Prerendered) -> None:
     width = expected_width(widget)
     if width is None or width <= 0:
         return
-    app = widget.app
-    options = app.console_options.update_width(width).update(highlight=False)
-    console = app.console
+    console, options = widget.app.console, _options(widget.app, width)
     widget.run_worker(lambda: view.lines(console, options), thread=True, exclusive=True,
                       group=f"prerender-{widget.id}", name="prerender")  # fmt: skip
+
+
+def _options(app: App, width: int) -> ConsoleOptions:
+    """The options lines are drawn with at ``width``: the same ahead and on screen, so the kept lines match."""
+    return app.console_options.update_width(width).update(highlight=False)
