@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.importers import parsing
-from auditor.importers.base import BadInput, FileRef, Head, Importer, ImportReport, strip_bom
+from auditor.importers.base import HEAD_BYTES, BadInput, FileRef, Head, Importer, ImportReport, strip_bom
 from auditor.importers.tracker_common import (
     non_negative,
     offsets_where_stated,
@@ -51,7 +51,6 @@ SOURCE = "gpslogger"
 CHUNK_ROWS = 200_000
 REQUIRED = ("time", "lat", "lon")
 TOO_MANY_FIELDS = "the line has more fields than the header"
-HEADER_BYTES = 64 * 1024
 MAX_COLUMNS = 100  # four times the widest header GPSLogger has written
 _BAD_LINE = re.compile(r"Skipping line (\d+)")
 _WIDER_FIRST_ROW = "Length of header or names does not match length of data"
@@ -152,14 +151,14 @@ def _wide_lines(ref: FileRef) -> list[int]:
 
 
 def _check_header(ref: FileRef) -> None:
-    raw = ref.read_head(HEADER_BYTES)
+    raw = ref.read_head()
     head = strip_bom(raw).decode("utf-8", errors="replace")
     if not head.strip():
         raise BadInput("the file is empty; expected a GPSLogger CSV with a header line")
     first_line = head.splitlines()[0]
-    if len(raw) == HEADER_BYTES and len(first_line) == len(head):
+    if len(raw) == HEAD_BYTES and len(first_line) == len(head):
         raise BadInput(
-            f"the header line is longer than {HEADER_BYTES // 1024} KB; a GPSLogger header is one short line"
+            f"the header line is longer than {HEAD_BYTES // 1024} KB; a GPSLogger header is one short line"
         )
     names = [name.strip().strip('"').lower() for name in first_line.split(",")]
     if len(names) > MAX_COLUMNS:
