@@ -97,6 +97,10 @@ class LazyColumns(Mapping[str, pd.Series]):
             self._built[name] = self._builders[name]()
         return self._built[name]
 
+    def __contains__(self, name: object) -> bool:
+        # Mapping's own test looks the column up, which here would build it just to see it is there
+        return name in self._builders
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._builders)
 
