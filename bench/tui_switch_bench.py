@@ -24,8 +24,8 @@ A measurement is CPU time of this process (the app's work, without a terminal's 
 - ``gc``: the part of ``to idle`` spent in Python's garbage collector.
 
 The first visit of a tab after an audit is shown is reported apart from the later visits
-(median), since only the first draws what the tab holds. Wall time is left out: Pilot sleeps
-while it waits for idle. Issue 10 asks for switches under 100 ms and scrolling without lag.
+(median), since only the first draws what the tab holds. ``to idle`` has no wall time: Pilot
+sleeps while it waits for idle. Issue 10 asks for switches under 100 ms and scrolling without lag.
 Nothing is asserted: the numbers go in the issue note.
 """
 
