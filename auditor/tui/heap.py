@@ -8,8 +8,8 @@ small caches per line) to set one off every two or three switches: measured, tha
 most of a 190 ms switch to Findings. :func:`gc.freeze` moves the objects alive at that
 moment out of the collector's sight (an O(1) list splice), so later collections walk
 only what is new. Objects that are frozen are still freed by reference counting; only
-reference cycles among them wait until :func:`release`, which the app calls before it
-replaces the result (and once more when it closes).
+reference cycles among them wait until the next :func:`settle` (once another result is
+shown) or :func:`release` (when the app closes).
 """
 
 from __future__ import annotations
