@@ -132,9 +132,6 @@ class CsvTable:
                 return self.columns[alias]
         return None
 
-    def has(self, *aliases: str) -> bool:
-        return any(alias in self.columns for alias in aliases)
-
 
 def header_fields(head: Head) -> list[str]:
     """The header line's fields, stripped; empty when the head is not CSV-like text.
