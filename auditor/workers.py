@@ -20,6 +20,7 @@ import atexit
 import os
 import re
 import signal
+import stat
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -226,13 +227,22 @@ def _file_sizes(path: Path) -> Iterable[int]:
                 for name in names:
                     yield from _file_sizes(Path(folder) / name)
             return
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                yield from (info.file_size for info in archive.infolist() if not info.is_dir())
-            return
-        yield path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return  # a pipe or device: opening it could block (discover() lists it, unread)
+        # a zip by its first bytes, as discover() decides (zipfile.is_zipfile would read up to
+        # 64 KB from the end of every other file)
+        with open(path, "rb") as handle:
+            if handle.read(4) not in _ZIP_MAGIC:
+                yield status.st_size
+                return
+        with zipfile.ZipFile(path) as archive:
+            yield from (info.file_size for info in archive.infolist() if not info.is_dir())
     except (OSError, zipfile.BadZipFile, ValueError):
         return  # unreadable here: discover() says why, later; this is only a guess
+
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # as auditor.sources (which imports pandas) reads them
 
 
 _MAIN_GUARD = re.compile(rb"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.MULTILINE)

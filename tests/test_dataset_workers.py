@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -231,6 +232,18 @@ def test_workers_started_early_are_the_ones_the_load_uses(forced_pool, monkeypat
     assert [process.exitcode for process in warming] == [-signal.SIGTERM] * 2  # at once, not at exit
     monkeypatch.setenv("AUDITOR_WORKERS", "1")
     assert not workers.start_early([NURSE])  # one process: no pool, early or late
+
+
+def test_the_early_size_guess_never_opens_a_pipe(tmp_path):
+    """A named pipe among the exports is left to discover() (which lists it, unread): opening it
+    to guess sizes before the CLI starts would wait for a writer forever."""
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "statement.csv").write_bytes(b"Date,Amount\n2024-01-02,-3.50\n")
+    guessed: list[tuple[bool, int]] = []
+    guessing = threading.Thread(target=lambda: guessed.append(workers._sizes([tmp_path])), daemon=True)
+    guessing.start()
+    guessing.join(timeout=30)
+    assert guessed == [(False, (tmp_path / "statement.csv").stat().st_size)]
 
 
 def test_the_command_line_starts_loading_workers_only_for_a_cold_read(monkeypatch):
