@@ -222,12 +222,6 @@ def load_dataset(
 # the same frames and report wherever it is read, reports keep the claims' order, and merging
 # orders rows by time, file and record whatever order the frames arrive in.
 
-# The sizes that decide who reads what (declared with the pool in auditor.workers, which the
-# command line asks before it imports pandas); named here too, where tests set them.
-MAIN_PROCESS_BYTES = workers.MAIN_PROCESS_BYTES
-POOL_MIN_BYTES = workers.POOL_MIN_BYTES
-
-
 @dataclass(frozen=True)
 class _Task:
     """Files read together by one process: one file, or a batch of one format's files."""
@@ -247,7 +241,7 @@ def read_claims(
     """Import every claimed file: frames (a dict per file or per batch) and a report per claim, in order.
 
     With a CPU budget above one (:func:`auditor.workers.cpu_budget`) and enough to read, the
-    files below :data:`MAIN_PROCESS_BYTES` go to a pool of worker processes while this process
+    files below :data:`auditor.workers.MAIN_PROCESS_BYTES` go to a pool of worker processes while this process
     reads the large ones; ``AUDITOR_WORKERS=1`` keeps everything here.
     """
     here, pooled, pool_size = _share(claims, workers.cpu_budget())
@@ -339,10 +333,10 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:
     """Tasks for this process, tasks for workers, and how many workers."""
-    large = [position for position, item in enumerate(claims) if item.ref.size >= MAIN_PROCESS_BYTES]
-    small = [position for position, item in enumerate(claims) if item.ref.size < MAIN_PROCESS_BYTES]
+    large = [position for position, item in enumerate(claims) if item.ref.size >= workers.MAIN_PROCESS_BYTES]
+    small = [position for position, item in enumerate(claims) if item.ref.size < workers.MAIN_PROCESS_BYTES]
     small_bytes = sum(claims[position].ref.size for position in small)
-    pool_size = workers.pool_size(bool(large), small_bytes, budget, POOL_MIN_BYTES)
+    pool_size = workers.pool_size(bool(large), small_bytes, budget)
     if not pool_size:
         return _tasks(claims, list(range(len(claims))), 1), [], 0
     return _tasks(claims, large, 1), _tasks(claims, small, pool_size), pool_size

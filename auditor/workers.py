@@ -67,13 +67,13 @@ def cpu_budget() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def pool_size(large_files: bool, small_bytes: int, budget: int, min_bytes: int | None = None) -> int:
+def pool_size(large_files: bool, small_bytes: int, budget: int) -> int:
     """Loading workers for files this size (0: read everything in this process).
 
     The large files use the whole budget in this process (they may split themselves across
     cores); the workers take the other cores meanwhile, and all of them when nothing is large.
     """
-    if budget < 2 or small_bytes < (POOL_MIN_BYTES if min_bytes is None else min_bytes) or not main_module_is_guarded():
+    if budget < 2 or small_bytes < POOL_MIN_BYTES or not main_module_is_guarded():
         return 0
     return max(1, budget - 1) if large_files else budget
 

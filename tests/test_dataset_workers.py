@@ -43,8 +43,8 @@ def _assert_same(one, other) -> None:
 @pytest.fixture
 def forced_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers for anything over a byte; files over 1 MB (the nurse's Records.json) stay in this process."""
-    monkeypatch.setattr(dataset, "POOL_MIN_BYTES", 1)
-    monkeypatch.setattr(dataset, "MAIN_PROCESS_BYTES", 2**20)
+    monkeypatch.setattr(workers, "POOL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "MAIN_PROCESS_BYTES", 2**20)
     monkeypatch.setenv("AUDITOR_WORKERS", "3")  # two workers beside this process
 
 
@@ -125,8 +125,8 @@ def test_a_script_without_a_main_guard_reads_in_one_process(tmp_path: Path):
     script.write_text(
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from auditor import dataset\n"
-        "dataset.POOL_MIN_BYTES = 1\n"
+        "from auditor import dataset, workers\n"
+        "workers.POOL_MIN_BYTES = 1\n"
         f"data = dataset.load_dataset([Path({str(NURSE)!r})])\n"
         "print(len(data.frames['points']), resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime)\n"
     )
@@ -182,12 +182,12 @@ def test_a_pool_starts_when_stderr_is_the_terminal_apps_capture(tmp_path):
     script.write_text(
         "import io, sys\n"
         "from pathlib import Path\n"
-        "from auditor import dataset\n"
+        "from auditor import dataset, workers\n"
         "class Captured(io.StringIO):\n"
         "    def fileno(self):\n"
         "        return -1  # as textual.app's capture of print output\n"
         "if __name__ == '__main__':\n"
-        "    dataset.POOL_MIN_BYTES, dataset.MAIN_PROCESS_BYTES = 1, 2**20\n"
+        "    workers.POOL_MIN_BYTES, workers.MAIN_PROCESS_BYTES = 1, 2**20\n"
         "    real, sys.stderr = sys.stderr, Captured()\n"
         f"    loaded = dataset.load_dataset([Path({str(NURSE)!r})])\n"
         "    sys.stderr = real\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor import dataset, workers
+from auditor import workers
 from auditor.commands.scan import result_document
 from auditor.dataset import load_dataset
 from auditor.engine import elsewhere
@@ -25,8 +25,8 @@ NURSE = Path(__file__).resolve().parent.parent / "sample_exports" / "night-shift
 
 
 def test_an_idle_loading_worker_derives_the_money_tables_as_this_process_would(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(dataset, "POOL_MIN_BYTES", 1)
-    monkeypatch.setattr(dataset, "MAIN_PROCESS_BYTES", 2**20)
+    monkeypatch.setattr(workers, "POOL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "MAIN_PROCESS_BYTES", 2**20)
     monkeypatch.setenv("AUDITOR_WORKERS", "2")
     taken: list[str] = []
     get = elsewhere.ElsewhereTables.get
