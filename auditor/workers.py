@@ -146,10 +146,11 @@ def start_early(paths: Iterable[Path]) -> bool:
     and any other pool is shut down, so results never depend on it.
     """
     global _early
-    if _early is not None:
-        return False
+    budget = cpu_budget()
+    if _early is not None or budget < 2:
+        return False  # one early pool at most; and one core (AUDITOR_WORKERS=1) needs no walk
     large, small = _sizes(paths)
-    size = pool_size(large, small, cpu_budget())
+    size = pool_size(large, small, budget)
     if not size:
         return False
     pool = new_pool(size)
@@ -168,14 +169,10 @@ def take_early(size: int) -> ProcessPoolExecutor | None:
     A pool of another size is shut down: taking it would use more processes than the budget.
     """
     global _early
-    if _early is None:
-        return None
-    pool, started = _early
-    _early = None
-    if started == size:
+    if _early is not None and _early[1] == size:
+        pool, _early = _early[0], None
         return pool
-    stop(pool)
-    pool.shutdown(wait=False, cancel_futures=True)
+    discard_early()
     return None
 
 
