@@ -145,6 +145,7 @@ def published(staging: Path, entry: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
+
 class ParseCache:
     """Parsed frames per input file, under an owner-only folder."""
 
