@@ -291,7 +291,7 @@ def read_claims(
             # Cancelled (on_file raised), interrupted (Ctrl-C) or failed: the workers' current
             # files are of no use now, and workers only ever read, so they are stopped at once
             # rather than waited for at exit.
-            _stop_workers(executor)
+            workers.stop(executor)
         if not (finished and workers.hand_over(executor)):  # run_audit may want them for more
             # Not waiting: idle workers take ~0.5 s to wind Python down, which they do while
             # this process merges.
@@ -325,10 +325,6 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = captured
-
-
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    workers.stop(executor)
 
 
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:

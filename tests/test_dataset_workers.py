@@ -78,13 +78,13 @@ def test_cancelling_from_the_progress_callback_stops_the_load_and_its_workers(fo
     # The processes the load stops, seen as it stops them: looked for afterwards, they may
     # already have been reaped (multiprocessing.active_children() was empty once in CI).
     stopped: list = []
-    stop = dataset._stop_workers
+    stop = workers.stop
 
     def recording_stop(executor) -> None:
         stopped.extend((getattr(executor, "_processes", None) or {}).values())
         stop(executor)
 
-    monkeypatch.setattr(dataset, "_stop_workers", recording_stop)
+    monkeypatch.setattr(workers, "stop", recording_stop)
 
     seen: list[str] = []
 
