@@ -127,7 +127,7 @@ def run_audit(
         # and cached per audit and per ablation variant (auditor.engine.derived), and kept in
         # the cache's store when there is one.
         data = AuditData(dataset.frames, now=clock, timezone=timezone, store=store)
-        sent = elsewhere.prefetch(idle_workers[0], data) if idle_workers and store is None else ()
+        sent = elsewhere.prefetch(idle_workers[0], data) if idle_workers else ()
         if not sent:
             workers.release(idle_workers)  # nothing for them to do: they wind down while this process works
         loaded, unknown = _packs(packs, vocabulary)

@@ -18,7 +18,7 @@ from concurrent.futures import CancelledError, Executor, Future
 import pandas as pd
 
 from auditor.engine import derived
-from auditor.engine.context import AuditData, DerivedTableStore
+from auditor.engine.context import AuditData
 
 # The derived tables sent to a worker: they read the transactions only (derived.MONEY).
 SENT = ("payments", "recurring", "income", "cashflow")
@@ -35,24 +35,22 @@ class ElsewhereTables:
     """A :class:`~auditor.engine.context.DerivedTableStore` whose tables a worker builds.
 
     A table is taken from the worker only when asked with the key it was sent for (the
-    sources the audit's full view sees); anything else goes to ``inner`` (or is built here).
+    sources the audit's full view sees); anything else is built here.
     """
 
-    def __init__(self, keys: dict[str, Hashable], future: Future, inner: DerivedTableStore | None = None):
+    def __init__(self, keys: dict[str, Hashable], future: Future):
         self._keys = keys
         self._future = future
-        self._inner = inner
 
     def get(self, name: str, inputs: Hashable) -> pd.DataFrame | None:
         if name in self._keys and self._keys[name] == inputs:
             tables = self._result()
             if tables is not None and name in tables:
                 return tables[name]
-        return self._inner.get(name, inputs) if self._inner is not None else None
+        return None
 
     def put(self, name: str, inputs: Hashable, frame: pd.DataFrame) -> None:
-        if self._inner is not None:
-            self._inner.put(name, inputs, frame)
+        pass  # tables built here are memoised by the audit itself (AuditData.memo)
 
     def _result(self) -> dict[str, pd.DataFrame] | None:
         try:
@@ -70,13 +68,14 @@ class ElsewhereTables:
 def prefetch(pool: Executor, data: AuditData) -> tuple[str, ...]:
     """Send the money tables to ``pool`` and make ``data`` take them from there; the tables sent.
 
-    Nothing is sent when the audit has no transactions (the tables are then empty at once).
+    Nothing is sent when the audit has no transactions (the tables are then empty at once), nor
+    when it has a store of its own (the cache's, which holds the tables already).
     """
     kinds = sorted({kind for name in SENT for kind in derived.REGISTRY[name].reads})
-    if not any(len(data.frames[kind]) for kind in kinds):
+    if data.store is not None or not any(len(data.frames[kind]) for kind in kinds):
         return ()
     view = data.view()
     keys = {name: view.derived_key(name) for name in SENT}
     future = pool.submit(build_tables, {kind: data.frames[kind] for kind in kinds}, data.now, data.timezone, SENT)
-    data.store = ElsewhereTables(keys, future, data.store)
+    data.store = ElsewhereTables(keys, future)
     return SENT
