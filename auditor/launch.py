@@ -85,8 +85,9 @@ def _start_loading_workers(argv: Sequence[str]) -> None:
     command = argv[0] if argv and argv[0] in COMMAND_NAMES else "sources"
     if command not in _READING_COMMANDS or any(a in ("-h", "--help", "--version") for a in argv):
         return
+    # "--cache" exactly: --cache-verify alone does not switch the cache on (auditor.cache.wanted)
     if "--no-cache" not in argv and (
-        any(a.startswith("--cache") for a in argv) or os.environ.get("AUDITOR_CACHE", "").strip().lower() in _YES
+        "--cache" in argv or os.environ.get("AUDITOR_CACHE", "").strip().lower() in _YES
     ):
         return
     named = argv[1:] if argv and argv[0] == command else argv
