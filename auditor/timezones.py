@@ -93,10 +93,8 @@ def infer_zone(frames: dict[str, pd.DataFrame]) -> LocalTime:
     best_share = -1.0
     # A zone that never used the most stated offset cannot agree on MIN_MATCH of the days.
     values, counts = np.unique(stated, return_counts=True)
-    years = pd.DatetimeIndex(days["utc"]).year
-    for zone in _candidates(
-        int(values[np.argmax(counts)]), tuple(range(int(years.min()), int(years.max()) + 1))
-    ):
+    years = tuple(range(int(utc.year.min()), int(utc.year.max()) + 1))
+    for zone in _candidates(int(values[np.argmax(counts)]), years):
         local = utc.tz_convert(zone).tz_localize(None)
         offsets = (local - utc.tz_localize(None)).to_numpy().astype("timedelta64[m]").astype(np.int64)
         share = float((offsets == stated).mean())
