@@ -9,7 +9,6 @@ overlap, the same point in Records.json and in an on-device export).
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -301,30 +300,7 @@ def read_claims(
 
 def start_pool(size: int) -> ProcessPoolExecutor:
     """Worker processes for reading files; each knows it is a worker (one process per file inside)."""
-    _start_resource_tracker()
     return workers.new_pool(size)
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with a real stderr to hand to it.
-
-    The tracker is started with the file descriptor of ``sys.stderr``; inside the terminal app
-    ``sys.stderr`` is Textual's capture, whose descriptor is -1, and starting the pool failed
-    with "bad value(s) in fds_to_keep" (the decade persona in the app). The process's own
-    stderr is what a tracker should write to anyway.
-    """
-    from multiprocessing import resource_tracker
-
-    try:
-        if sys.stderr.fileno() >= 0:
-            return  # a real stream: the tracker starts on its own when the pool needs it
-    except (AttributeError, OSError, ValueError):
-        pass
-    captured, sys.stderr = sys.stderr, sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = captured
 
 
 def _share(claims: list[Claim], budget: int) -> tuple[list[_Task], list[_Task], int]:

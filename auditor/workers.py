@@ -90,8 +90,31 @@ def new_pool(size: int) -> ProcessPoolExecutor:
     """A pool of ``size`` loading workers; processes start as tasks are submitted."""
     import multiprocessing
 
+    _start_resource_tracker()
     return ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(START_METHOD),
                                initializer=pool_worker_started)  # fmt: skip
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr to hand to it.
+
+    The tracker is started with the file descriptor of ``sys.stderr``; inside the terminal app
+    ``sys.stderr`` is Textual's capture, whose descriptor is -1, and starting the pool failed
+    with "bad value(s) in fds_to_keep" (the decade persona in the app). The process's own
+    stderr is what a tracker should write to anyway.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        if sys.stderr.fileno() >= 0:
+            return  # a real stream: the tracker starts on its own when the pool needs it
+    except (AttributeError, OSError, ValueError):
+        pass
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
 
 
 # --- The loading pool, kept for the rest of the audit ----------------------------------------
